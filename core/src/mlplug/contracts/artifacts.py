@@ -1,0 +1,101 @@
+"""ArtifactRepository: files under one root URI (a run's artifact URI, a bucket prefix, a directory).
+
+Paths are relative, `/`-separated and never escape the root: implementations call `safe_relpath` (one
+rule for every backend) on each path they receive.
+"""
+from __future__ import annotations
+
+import os
+import posixpath
+from abc import ABC, abstractmethod
+from typing import BinaryIO, Iterator
+from urllib.parse import unquote
+
+from mlplug.entities import FileInfo
+from mlplug.errors import InvalidParameter
+
+
+def safe_relpath(path: str | None) -> str:
+    """Normalise a relative artifact path; reject `..`, absolute and drive paths, backslashes, NULs.
+
+    Percent-encoded forms are decoded first so `%2e%2e/` is caught too. The empty path is the root.
+    """
+    if not path:
+        return ""
+    decoded = unquote(path)
+    for candidate in (path, decoded):
+        if "\x00" in candidate or "\\" in candidate:
+            raise InvalidParameter(f"Invalid artifact path: {path!r}")
+        if candidate.startswith("/") or (len(candidate) > 1 and candidate[1] == ":"):
+            raise InvalidParameter(f"Invalid artifact path: {path!r}; artifact paths must be relative")
+        if any(part == ".." for part in candidate.split("/")):
+            raise InvalidParameter(f"Invalid artifact path: {path!r}; '..' is not allowed")
+    norm = posixpath.normpath(path)
+    return "" if norm == "." else norm
+
+
+class ArtifactRepository(ABC):
+    """Returned by the `mlplug_artifact_repository` hook for a URI scheme."""
+
+    def __init__(self, artifact_uri: str, tracking_uri: str | None = None):
+        self.artifact_uri = artifact_uri
+        self.tracking_uri = tracking_uri
+
+    @abstractmethod
+    def log_artifact(self, local_file: str, artifact_path: str | None = None) -> None:
+        """Copy one local file into `artifact_path` (a directory) under the root."""
+
+    def log_artifacts(self, local_dir: str, artifact_path: str | None = None) -> None:
+        """Copy a directory tree; the default walks it and logs file by file."""
+        base = safe_relpath(artifact_path)
+        for root, _dirs, files in os.walk(local_dir):
+            rel = os.path.relpath(root, local_dir)
+            dest = base if rel == "." else posixpath.join(base, rel.replace(os.sep, "/")) if base else rel.replace(os.sep, "/")
+            for name in files:
+                self.log_artifact(os.path.join(root, name), dest or None)
+
+    @abstractmethod
+    def list_artifacts(self, path: str | None = None) -> list[FileInfo]:
+        """Immediate children of `path` with paths relative to the root; a file or nothing lists as []."""
+
+    @abstractmethod
+    def open(self, path: str) -> BinaryIO:
+        """A readable binary stream of one file; a missing file raises NotFound."""
+
+    @abstractmethod
+    def write(self, path: str, stream: BinaryIO) -> None:
+        """Write one file from a stream (the server's upload path), replacing any existing file."""
+
+    def delete_artifacts(self, path: str | None = None) -> None:
+        """Remove a file or a tree (the root when `path` is empty)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot delete artifacts")
+
+    def iter_files(self, path: str | None = None) -> Iterator[FileInfo]:
+        """Every file below `path`, recursively."""
+        for info in self.list_artifacts(path):
+            if info.is_dir:
+                yield from self.iter_files(info.path)
+            else:
+                yield info
+
+    def download_artifacts(self, path: str, dst_path: str) -> str:
+        """Download a file or a tree into `dst_path`; returns the local path of what was asked for."""
+        rel = safe_relpath(path)
+        entries = self.list_artifacts(rel) if rel == "" or self._is_dir(rel) else None
+        if entries is None:
+            target = os.path.join(dst_path, rel.replace("/", os.sep))
+            self._download_file(rel, target)
+            return target
+        for info in self.iter_files(rel):
+            self._download_file(info.path, os.path.join(dst_path, info.path.replace("/", os.sep)))
+        return os.path.join(dst_path, rel.replace("/", os.sep)) if rel else dst_path
+
+    def _is_dir(self, rel: str) -> bool:
+        parent = posixpath.dirname(rel)
+        return any(f.path == rel and f.is_dir for f in self.list_artifacts(parent or None))
+
+    def _download_file(self, rel: str, local_path: str) -> None:
+        os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
+        with self.open(rel) as src, open(local_path, "wb") as dst:
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)

@@ -1,0 +1,148 @@
+"""Validation rules for tracking data, shared by every store so that all backends reject the same input.
+
+Limits are MLflow's (see the REST reference): a request that MLflow rejects, mlplug rejects with the
+same error code, before anything is written.
+"""
+from __future__ import annotations
+
+import math
+import posixpath
+import re
+from typing import Iterable
+
+from mlplug.errors import InvalidParameter
+
+MAX_BATCH_METRICS = 1000
+MAX_BATCH_PARAMS = 100
+MAX_BATCH_TAGS = 100
+MAX_BATCH_TOTAL = 1000
+MAX_PARAM_VALUE = 6000
+MAX_TAG_VALUE = 8000
+MAX_KEY = 250
+MAX_EXPERIMENT_NAME = 500
+MAX_EXPERIMENT_TAG_VALUE = 20000
+MAX_RESULTS_SEARCH = 50000
+MAX_RESULTS_HISTORY_PAGE = 25000
+
+_KEY = re.compile(r"^[/\w.\- :]*$")
+_RUN_ID = re.compile(r"^[a-zA-Z0-9][\w\-]{0,255}$")
+_EXPERIMENT_ID = re.compile(r"^[a-zA-Z0-9][\w\-]{0,63}$")
+
+
+def key(value: str, what: str = "key") -> str:
+    if not isinstance(value, str) or value == "":
+        raise InvalidParameter(f"Missing value for required parameter '{what}'.")
+    if len(value) > MAX_KEY:
+        raise InvalidParameter(f"{what.capitalize()} '{value[:40]}...' exceeds the maximum length of {MAX_KEY}.")
+    if not _KEY.match(value):
+        raise InvalidParameter(
+            f"Invalid {what} name: '{value}'. Names may only contain alphanumerics, underscores (_), "
+            "dashes (-), periods (.), spaces ( ), colons (:) and slashes (/).")
+    if posixpath.normpath(value) != value or value.startswith("/"):
+        raise InvalidParameter(f"Invalid {what} name: '{value}'. Names may be treated as files in certain "
+                               "cases, and must not resolve to other names when treated as such.")
+    return value
+
+
+def run_id(value: str) -> str:
+    if not isinstance(value, str) or not _RUN_ID.match(value):
+        raise InvalidParameter(f"Invalid run ID: '{value}'")
+    return value
+
+
+def experiment_id(value) -> str:
+    value = str(value) if value is not None else ""
+    if not _EXPERIMENT_ID.match(value):
+        raise InvalidParameter(f"Invalid experiment ID: '{value}'")
+    return value
+
+
+def experiment_name(value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidParameter("Invalid experiment name: ''. Experiment names must be non-empty strings.")
+    if len(value) > MAX_EXPERIMENT_NAME:
+        raise InvalidParameter(f"Experiment name exceeds the maximum length of {MAX_EXPERIMENT_NAME} characters.")
+    return value
+
+
+def param_value(k: str, value) -> str:
+    value = "" if value is None else str(value)
+    if len(value) > MAX_PARAM_VALUE:
+        raise InvalidParameter(f"Param value '{value[:40]}...' had length {len(value)}, which exceeded length "
+                               f"limit of {MAX_PARAM_VALUE} for param '{k}'.")
+    return value
+
+
+def tag_value(k: str, value, limit: int = MAX_TAG_VALUE) -> str:
+    value = "" if value is None else str(value)
+    if len(value) > limit:
+        raise InvalidParameter(f"Tag value '{value[:40]}...' had length {len(value)}, which exceeded length "
+                               f"limit of {limit} for tag '{k}'.")
+    return value
+
+
+def metric_value(k: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidParameter(f"Got invalid value {value!r} for metric '{k}' (timestamp=?). "
+                               "Please specify value as a valid double (64-bit floating point)")
+    return float(value)
+
+
+def timestamp(k: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidParameter(f"Got invalid timestamp {value!r} for metric '{k}'. "
+                               "Timestamp must be a non-negative long (64-bit integer)")
+    return value
+
+
+def step(k: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidParameter(f"Got invalid step {value!r} for metric '{k}'. Step must be a valid long (64-bit integer).")
+    return value
+
+
+def batch(metrics: Iterable, params: Iterable, tags: Iterable) -> None:
+    """Check a whole batch before any of it is written; the first problem raises."""
+    metrics, params, tags = list(metrics), list(params), list(tags)
+    if len(metrics) > MAX_BATCH_METRICS:
+        raise InvalidParameter(f"A batch logging request can contain at most {MAX_BATCH_METRICS} metrics. "
+                               f"Got {len(metrics)} metrics. Please split up metrics across multiple requests and try again.")
+    if len(params) > MAX_BATCH_PARAMS:
+        raise InvalidParameter(f"A batch logging request can contain at most {MAX_BATCH_PARAMS} params. "
+                               f"Got {len(params)} params. Please split up params across multiple requests and try again.")
+    if len(tags) > MAX_BATCH_TAGS:
+        raise InvalidParameter(f"A batch logging request can contain at most {MAX_BATCH_TAGS} tags. "
+                               f"Got {len(tags)} tags. Please split up tags across multiple requests and try again.")
+    total = len(metrics) + len(params) + len(tags)
+    if total > MAX_BATCH_TOTAL:
+        raise InvalidParameter(f"A batch logging request can contain at most {MAX_BATCH_TOTAL} total metrics, "
+                               f"params and tags. Got {total}. Please split up across multiple requests and try again.")
+    for m in metrics:
+        key(m.key, "metric")
+        metric_value(m.key, m.value)
+        timestamp(m.key, m.timestamp)
+        step(m.key, m.step)
+    seen: dict[str, str] = {}
+    for p in params:
+        key(p.key, "param")
+        param_value(p.key, p.value)
+        if p.key in seen and seen[p.key] != p.value:
+            raise InvalidParameter(f"Duplicate parameter keys have been submitted: ['{p.key}']. "
+                                   "Please ensure the request contains only one param value per param key.")
+        seen[p.key] = p.value
+    for t in tags:
+        key(t.key, "tag")
+        tag_value(t.key, t.value)
+
+
+def max_results(value, limit: int = MAX_RESULTS_SEARCH, what: str = "max_results") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidParameter(f"Invalid value {value!r} for parameter '{what}' supplied. It must be a positive integer.")
+    if value > limit:
+        raise InvalidParameter(f"Invalid value {value} for parameter '{what}' supplied. "
+                               f"It must be at most {limit}, but got value {value}")
+    return value
+
+
+def finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None

@@ -1,0 +1,1 @@
+"""Artifact repository on the local filesystem: file:// URIs and plain paths"""

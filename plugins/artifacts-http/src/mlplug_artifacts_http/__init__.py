@@ -1,0 +1,1 @@
+"""Artifact repository through a tracking server's artifact proxy: mlflow-artifacts, http, https"""

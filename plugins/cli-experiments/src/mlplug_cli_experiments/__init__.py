@@ -1,0 +1,1 @@
+"""mlplug experiments: create, search, delete, restore, rename"""

@@ -1,0 +1,1 @@
+"""mlplug runs: list, describe, delete, restore"""

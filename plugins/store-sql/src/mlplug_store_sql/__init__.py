@@ -1,0 +1,1 @@
+"""Tracking (and later registry) store on SQLAlchemy: sqlite, postgresql, mysql"""
