@@ -146,3 +146,26 @@ def max_results(value, limit: int = MAX_RESULTS_SEARCH, what: str = "max_results
 
 def finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
+
+
+_DATASET_LIMITS = (("name", 500), ("digest", 36), ("source", 65535), ("schema", 1048575), ("profile", 16777215))
+MAX_INPUT_TAG_KEY = 255
+MAX_INPUT_TAG_VALUE = 500
+
+
+def dataset_input(dataset) -> None:
+    """Check one DatasetInput (field lengths and its tags) before anything of it is written."""
+    for name in ("name", "digest"):
+        if not getattr(dataset, name):
+            raise InvalidParameter(f"Missing value for required parameter 'dataset.{name}'.")
+    for name, limit in _DATASET_LIMITS:
+        value = getattr(dataset, name) or ""
+        if len(value) > limit:
+            raise InvalidParameter(f"Dataset {name} '{value[:40]}...' had length {len(value)}, which exceeded "
+                                   f"length limit of {limit}.")
+    for k, v in dataset.tags.items():
+        if not k or len(k) > MAX_INPUT_TAG_KEY:
+            raise InvalidParameter(f"Input tag key '{k[:40]}' must be 1 to {MAX_INPUT_TAG_KEY} characters long.")
+        if len(v or "") > MAX_INPUT_TAG_VALUE:
+            raise InvalidParameter(f"Input tag value '{v[:40]}...' had length {len(v)}, which exceeded length "
+                                   f"limit of {MAX_INPUT_TAG_VALUE} for input tag '{k}'.")

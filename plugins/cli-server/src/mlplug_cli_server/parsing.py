@@ -1,0 +1,199 @@
+"""Request parsing for the REST API, in one place: body or query string in, a typed `Params` out.
+
+MLflow's rules: POST/PUT/PATCH/DELETE carry a JSON object body (Content-Type application/json; an empty
+body is `{}`; a JSON string holding JSON is decoded twice), GET carries fields as query parameters whose
+integer, boolean and list fields the protocol table declares. Fields may be spelled in camelCase (proto
+JSON) but not both ways at once, `run_uuid` is an alias of `run_id`, and every type mistake is a 400.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from mlplug.errors import InvalidParameter
+from mlplug.protocol import Endpoint
+
+_JSON_TYPES = ("application/json",)
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def missing(name: str) -> InvalidParameter:
+    return InvalidParameter(f"Missing value for required parameter '{name}'. "
+                            "See the API docs for more information about request parameters.")
+
+
+def invalid(name: str, value: Any, expected: str) -> InvalidParameter:
+    shown = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return InvalidParameter(f"Invalid value {shown[:200]} for parameter '{name}' supplied: expected {expected}. "
+                            "See the API docs for more information about request parameters.")
+
+
+def _snake(name: str) -> str:
+    return name if name == name.lower() else _CAMEL.sub("_", name).lower()
+
+
+def _normalise(obj: Any) -> Any:
+    """camelCase keys -> snake_case, recursively; a field spelled both ways is rejected."""
+    if isinstance(obj, list):
+        return [_normalise(x) for x in obj] if any(isinstance(x, (dict, list)) for x in obj) else obj
+    if not isinstance(obj, dict):
+        return obj
+    if not any(k != k.lower() for k in obj) and \
+            not any(isinstance(v, (dict, list)) for v in obj.values()):
+        return obj
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        name = _snake(key) if isinstance(key, str) else key
+        if name in out:
+            raise InvalidParameter(f"Invalid request: field '{name}' is given more than once "
+                                   f"(as '{name}' and in camelCase). Send it once.")
+        out[name] = _normalise(value)
+    return out
+
+
+def to_int(name: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise invalid(name, value, "an integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise invalid(name, value, "an integer")
+
+
+def to_bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise invalid(name, value, "true or false")
+
+
+def json_body(request) -> dict:
+    """The request's JSON object (Content-Type checked, empty body = {}, double-encoded bodies decoded)."""
+    ctype = request.headers.get("Content-Type")
+    raw = request.get_data(cache=False)
+    if ctype is None:
+        # MLflow insists on the header for POST/PUT; a bodiless DELETE/PATCH is simply empty.
+        if not raw and request.method not in ("POST", "PUT"):
+            return {}
+        raise InvalidParameter("Bad Request. Content-Type header is missing.")
+    if ctype.split(";", 1)[0].strip().lower() not in _JSON_TYPES:
+        raise InvalidParameter(f"Bad Request. Content-Type must be one of {list(_JSON_TYPES)}.")
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+        if isinstance(data, str):
+            data = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InvalidParameter(f"Malformed JSON request body: {err}") from None
+    if not isinstance(data, dict):
+        raise InvalidParameter(f"The request body must be a JSON object, got {type(data).__name__}.")
+    return data
+
+
+def query_params(args, endpoint: Endpoint) -> dict:
+    """GET query parameters: repeated keys for list fields, the last value otherwise."""
+    out: dict[str, Any] = {}
+    for key in args:
+        name = _snake(key)
+        if name in out:
+            raise InvalidParameter(f"Invalid request: field '{name}' is given more than once "
+                                   f"(as '{name}' and in camelCase). Send it once.")
+        values = args.getlist(key)
+        out[name] = values if name in endpoint.lists else values[-1]
+    return out
+
+
+def parse(request, endpoint: Endpoint) -> "Params":
+    """Turn a Flask request into the endpoint's typed parameters."""
+    if request.method == "GET":
+        data = query_params(request.args, endpoint)
+    else:
+        data = _normalise(json_body(request))
+    for name in endpoint.ints:
+        if data.get(name) is not None:
+            data[name] = to_int(name, data[name])
+    for name in endpoint.bools:
+        if data.get(name) is not None:
+            data[name] = to_bool(name, data[name])
+    for name in endpoint.lists:
+        value = data.get(name)
+        if value is not None and not isinstance(value, list):
+            raise invalid(name, value, "a list")
+    if "run_uuid" in data and data.get("run_id") in (None, ""):
+        data["run_id"] = data["run_uuid"]
+    for name in endpoint.required:
+        if data.get(name) is None:
+            raise missing(name)
+    return Params(data)
+
+
+class Params:
+    """Typed access to one request's fields; every accessor raises a 400 for a wrong type."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: dict):
+        self.data = data
+
+    def raw(self, name: str, default: Any = None) -> Any:
+        value = self.data.get(name)
+        return default if value is None else value
+
+    def str(self, name: str, default: str | None = None) -> str | None:
+        value = self.data.get(name)
+        if value is None:
+            return default
+        if isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        raise invalid(name, value, "a string")
+
+    def required_str(self, name: str) -> str:
+        value = self.str(name)
+        if value is None:
+            raise missing(name)
+        return value
+
+    def int(self, name: str, default: int | None = None) -> int | None:
+        value = self.data.get(name)
+        return default if value is None or value == "" else to_int(name, value)
+
+    def bool(self, name: str, default: bool = False) -> bool:
+        value = self.data.get(name)
+        return default if value is None else to_bool(name, value)
+
+    def list(self, name: str) -> list:
+        value = self.data.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise invalid(name, value, "a list")
+        return value
+
+    def str_list(self, name: str) -> list[str]:
+        out = []
+        for item in self.list(name):
+            if isinstance(item, bool) or not isinstance(item, (str, int)):
+                raise invalid(name, item, "a list of strings")
+            out.append(str(item))
+        return out
+
+    def objects(self, name: str) -> list[dict]:
+        items = self.list(name)
+        for item in items:
+            if not isinstance(item, dict):
+                raise invalid(name, item, "a list of objects")
+        return items
+
+    def run_id(self) -> str:
+        return self.required_str("run_id")

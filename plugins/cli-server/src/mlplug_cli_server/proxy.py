@@ -1,0 +1,105 @@
+"""The artifact proxy (`/api/2.0/mlflow-artifacts/...`): list, download, upload and delete files in the
+artifacts destination, which is any artifact repository (local directory, S3, ... by URI scheme).
+
+Uploads stream from the socket to the repository in chunks and downloads stream back, so a file's size
+never decides the worker's memory. Multipart uploads are answered 501, which makes the MLflow client
+fall back to one streamed PUT.
+"""
+from __future__ import annotations
+
+import mimetypes
+import os
+import posixpath
+from typing import Callable
+
+from flask import Flask, request, send_file
+
+from mlplug.contracts.artifacts import safe_relpath
+from mlplug.entities import FileInfo
+from mlplug.errors import MlplugError, NotImplementedByBackend
+from mlplug.protocol import ARTIFACTS_PROXY_PATH
+
+from mlplug_cli_server.responses import json_response
+
+PROXY_ROOT = ARTIFACTS_PROXY_PATH.rsplit("/", 1)[0]  # /api/2.0/mlflow-artifacts
+
+
+def disabled(path: str, reason: str) -> MlplugError:
+    return MlplugError(f"Endpoint: {path} disabled due to the mlplug server running with {reason}.",
+                       "TEMPORARILY_UNAVAILABLE")
+
+
+class ArtifactProxy:
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    @property
+    def repo(self):
+        return self.ctx.destination
+
+    def list(self):
+        rel = safe_relpath(request.args.get("path", ""))
+        files = [FileInfo(posixpath.basename(f.path), f.is_dir, f.file_size) for f in self.repo.list_artifacts(rel)]
+        return json_response({"files": [f.to_dict() for f in files]} if files else {})
+
+    def file(self, artifact_path: str):
+        rel = safe_relpath(artifact_path)
+        if request.method == "PUT":
+            self.repo.write(rel, request.stream)
+            return json_response({})
+        if request.method == "DELETE":
+            self.repo.delete_artifacts(rel)
+            return json_response({})
+        return self._download(rel)
+
+    def _download(self, rel: str):
+        stream = self.repo.open(rel)
+        name = posixpath.basename(rel)
+        size = mtime = None
+        try:
+            stat = os.fstat(stream.fileno())
+            size, mtime = stat.st_size, stat.st_mtime
+        except (AttributeError, OSError, ValueError):
+            pass
+        response = send_file(stream, mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream",
+                             as_attachment=True, download_name=name, conditional=False,
+                             etag=f"{mtime}-{size}" if size is not None else False, last_modified=mtime)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        if size is None:
+            return response
+        response.content_length = size
+        return response.make_conditional(request.environ, accept_ranges=True, complete_length=size)
+
+    def multipart(self, artifact_path: str):
+        raise NotImplementedByBackend("Multipart upload is not supported for the current artifact repository")
+
+    def presigned(self, artifact_path: str):
+        raise NotImplementedByBackend("Presigned URLs are not supported for the current artifact repository")
+
+
+def register(app: Flask, ctx, static_prefix: str) -> None:
+    """Add the proxy routes under `/api` and `/ajax-api`, behind the static prefix."""
+    proxy = ArtifactProxy(ctx)
+    routes: list[tuple[str, str, Callable, list[str]]] = [
+        ("proxy_list", "/artifacts", proxy.list, ["GET"]),
+        ("proxy_file", "/artifacts/<path:artifact_path>", proxy.file, ["GET", "PUT", "DELETE"]),
+        ("proxy_mpu_create", "/mpu/create/<path:artifact_path>", proxy.multipart, ["POST"]),
+        ("proxy_mpu_complete", "/mpu/complete/<path:artifact_path>", proxy.multipart, ["POST"]),
+        ("proxy_mpu_abort", "/mpu/abort/<path:artifact_path>", proxy.multipart, ["POST"]),
+        ("proxy_presigned", "/presigned/<path:artifact_path>", proxy.presigned, ["GET"]),
+    ]
+    for suffix, root in (("", PROXY_ROOT), ("_ajax", PROXY_ROOT.replace("/api/", "/ajax-api/", 1))):
+        base = static_prefix + root
+        for name, rule, view, methods in routes:
+            if not ctx.config.serve_artifacts:
+                view = refusing_view(base + rule.split("/<", 1)[0], "--no-serve-artifacts")
+            app.add_url_rule(base + rule, name + suffix, view, methods=methods)
+
+
+def refusing_view(path: str, reason: str) -> Callable:
+    """A view that answers 503: the feature is switched off by a server flag."""
+
+    def view(**_kwargs):
+        raise disabled(path, reason)
+
+    return view

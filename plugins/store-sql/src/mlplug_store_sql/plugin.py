@@ -1,0 +1,18 @@
+"""Hook implementation: `sqlite:`, `postgresql:` and `mysql:` tracking URIs open a SqlTrackingStore.
+
+Importing this module is cheap; SQLAlchemy is imported only when a store is built.
+"""
+from __future__ import annotations
+
+from mlplug.hookspecs import hookimpl
+
+SCHEMES = ("sqlite", "postgresql", "mysql")
+
+
+@hookimpl
+def mlplug_tracking_store(scheme: str, store_uri: str, artifact_uri: str | None):
+    if scheme not in SCHEMES:
+        return None
+    from mlplug_store_sql.store import SqlTrackingStore
+
+    return SqlTrackingStore(store_uri, artifact_uri)

@@ -1,0 +1,65 @@
+"""Database rows to entities and back, including how non-finite metric values are stored.
+
+MySQL can store neither NaN nor infinity in a DOUBLE, and SQLite turns NaN into NULL, so every backend
+stores NaN as value 0 with `is_nan` set, and +-infinity as +-DBL_MAX (read back as +-infinity).
+"""
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any, Mapping
+
+from mlplug.entities import Experiment, Metric, RunInfo
+
+DBL_MAX = sys.float_info.max
+
+
+def encode_value(value: float) -> tuple[float, bool]:
+    """(stored value, is_nan) for a metric value."""
+    if math.isnan(value):
+        return 0.0, True
+    if math.isinf(value):
+        return (DBL_MAX if value > 0 else -DBL_MAX), False
+    return value, False
+
+
+def decode_value(value: float, is_nan: bool) -> float:
+    if is_nan:
+        return math.nan
+    if value >= DBL_MAX:
+        return math.inf
+    if value <= -DBL_MAX:
+        return -math.inf
+    return value
+
+
+def clamp(value: float) -> float:
+    """A comparison operand in the stored value's range (so `< inf` still binds on MySQL)."""
+    return max(-DBL_MAX, min(DBL_MAX, value))
+
+
+def metric_row(run_id: str, m: Metric) -> dict[str, Any]:
+    value, is_nan = encode_value(float(m.value))
+    return {"run_id": run_id, "key": m.key, "value": value, "timestamp": m.timestamp, "step": m.step,
+            "is_nan": is_nan, "dataset_name": m.dataset_name, "dataset_digest": m.dataset_digest,
+            "model_id": m.model_id}
+
+
+def latest_rank(row: Mapping[str, Any]) -> tuple:
+    """Sort key of the "latest" rule: highest step, then timestamp, then value, NaN below any number."""
+    return row["step"], row["timestamp"], not row["is_nan"], row["value"]
+
+
+def to_metric(row: Any, with_run_id: bool = False) -> Metric:
+    return Metric(row.key, decode_value(row.value, row.is_nan), row.timestamp, row.step,
+                  row.run_id if with_run_id else None, row.dataset_name, row.dataset_digest, row.model_id)
+
+
+def to_experiment(row: Any, tags: dict[str, str]) -> Experiment:
+    return Experiment(str(row.experiment_id), row.name, row.artifact_location, row.lifecycle_stage,
+                      row.creation_time, row.last_update_time, tags)
+
+
+def to_run_info(row: Any) -> RunInfo:
+    return RunInfo(row.run_id, str(row.experiment_id), row.name, row.user_id, row.status, row.start_time,
+                   row.end_time, row.artifact_uri, row.lifecycle_stage)
