@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -47,12 +51,43 @@ def workspace_venv(tmp_path_factory):
     return build
 
 
-@pytest.fixture
-def clean_mlplug_env(tmp_path, monkeypatch):
-    """No MLPLUG_/MLFLOW_ settings leak in from the caller's shell; a tracking database in tmp_path."""
-    for name in list(os.environ):
-        if name.startswith(("MLPLUG_", "MLFLOW_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("MLPLUG_TRACKING_URI", f"sqlite:///{tmp_path / 'mlplug.db'}")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers_health(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=1) as response:
+            return response.read() == b"OK"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def tracking_server(tmp_path_factory):
+    """A real `mlplug server` (gunicorn, 2 workers) on SQLite with the artifact proxy; yields its URL."""
+    workdir = tmp_path_factory.mktemp("server")
+    url = f"http://127.0.0.1:{_free_port()}"
+    log = open(workdir / "server.log", "w")
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("mlplug")), "server", "--port", url.rsplit(":", 1)[1],
+                             "--workers", "2", "--backend-store-uri", f"sqlite:///{workdir / 'mlplug.db'}",
+                             "--artifacts-destination", str(workdir / "mlartifacts")],
+                            cwd=workdir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers_health(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"mlplug server did not start:\n{(workdir / 'server.log').read_text()}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()

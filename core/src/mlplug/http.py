@@ -17,12 +17,13 @@ import base64
 import http.client
 import io
 import json
+import os
 import random
 import ssl
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Any, BinaryIO, Iterator, Mapping
+from typing import Any, BinaryIO, Mapping
 from urllib.parse import unquote, urlencode, urlsplit
 
 from mlplug import config
@@ -123,14 +124,6 @@ class Response:
     def json(self) -> Any:
         return json.loads(self.content) if self.content.strip() else {}
 
-    def iter_content(self, size: int = _CHUNK) -> Iterator[bytes]:
-        if self._content is not None:
-            yield self._content
-            return
-        with self.raw as body:
-            while chunk := body.read(size):
-                yield chunk
-
     def close(self) -> None:
         if self.raw is not None:
             self.raw.close()
@@ -188,6 +181,15 @@ _local = threading.local()
 _ssl_contexts: dict[tuple, ssl.SSLContext] = {}
 
 
+def _forget_connections() -> None:
+    """In a forked child: drop the parent's sockets without closing them (the parent still uses them)."""
+    global _local
+    _local = threading.local()
+
+
+os.register_at_fork(after_in_child=_forget_connections)
+
+
 def _idle_connections(key: tuple) -> list[http.client.HTTPConnection]:
     pools = getattr(_local, "pools", None)
     if pools is None:
@@ -222,10 +224,6 @@ class HttpClient:
         self.base_path = parts.path.rstrip("/")
         self._key = (self.scheme, self.host, self.port, settings.timeout, settings.verify, settings.ca_file,
                      settings.client_cert)
-
-    @property
-    def base_url(self) -> str:
-        return self.origin + self.base_path
 
     # --- connections ------------------------------------------------------------------------------
     def _new_connection(self) -> http.client.HTTPConnection:
@@ -283,12 +281,7 @@ class HttpClient:
         and booleans (sent as true/false). A file `body` is streamed, and rewound for each retry.
         Connection failures that outlast the retries raise HttpConnectionError.
         """
-        target = self.base_path + path
-        if query:
-            encoded = urlencode([(k, _query_value(v)) for k, v in query.items() if v is not None
-                                 for v in (v if isinstance(v, (list, tuple)) else [v])])
-            if encoded:
-                target += "?" + encoded
+        target = self.base_path + path + _query_string(query)
         url = self.origin + target
         extra = dict(headers or {})
         if json_body is not None:
@@ -299,25 +292,24 @@ class HttpClient:
         if start is None and not isinstance(body, (bytes, type(None))):
             retry = False  # a stream we cannot rewind goes once
         attempts = 1 + (self.settings.max_retries if retry else 0)
-        for attempt in range(1, attempts + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             if start is not None:
                 body.seek(start)
             try:
                 response = self._send(method, target, url, body, start, all_headers, stream)
             except (OSError, http.client.HTTPException) as err:
-                if attempt == attempts:
+                if attempt >= attempts:
                     raise HttpConnectionError(
                         f"Could not get a response from {url} after {attempt} attempt(s): {type(err).__name__}: "
                         f"{err}. Check that the server is running and that the tracking URI is right.") from None
                 time.sleep(self.settings.backoff(attempt))
                 continue
-            if response.status in RETRY_STATUSES and attempt < attempts:
-                delay = _retry_after(response) or self.settings.backoff(attempt)
-                response.close()
-                time.sleep(delay)
-                continue
-            return response
-        raise AssertionError("unreachable")
+            if response.status not in RETRY_STATUSES or attempt >= attempts:
+                return response
+            response.close()
+            time.sleep(_retry_after(response) or self.settings.backoff(attempt))
 
     def _send(self, method: str, target: str, url: str, body, start: int | None, headers: dict[str, str],
               stream: bool) -> Response:
@@ -362,10 +354,14 @@ def _tell(body) -> int | None:
         return None
 
 
-def _query_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+def _query_string(query: Mapping[str, Any] | None) -> str:
+    """`?k=v&...` with None values left out, lists as repeated keys and booleans as true/false."""
+    pairs = []
+    for key, value in (query or {}).items():
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if item is not None:
+                pairs.append((key, ("true" if item else "false") if isinstance(item, bool) else str(item)))
+    return "?" + urlencode(pairs) if pairs else ""
 
 
 def _retry_after(response: Response) -> float | None:

@@ -45,7 +45,7 @@ def test_create_requires_a_name(cli_runner, tracking_uri):
     result = cli_runner.invoke(["experiments", "create"])
 
     assert result.exit_code == 2
-    assert "Missing option '-n' / '--experiment-name'" in result.stderr
+    assert "Missing option '--experiment-name' / '-n'" in result.stderr
 
 
 def test_search_prints_mlflows_table_sorted_by_id_as_text(cli_runner, client):

@@ -415,3 +415,9 @@ def test_artifacts_list_endpoint(http, server, run_id, experiment_id):
     error(http.get(server.api("artifacts/list"), params={"run_id": run_id, "path": "../../x"}), 400,
           "INVALID_PARAMETER_VALUE")
     error(http.get(server.api("artifacts/list"), params={"run_id": "0" * 32}), 404, "RESOURCE_DOES_NOT_EXIST")
+
+
+def test_logged_model_search_is_empty_without_logged_models(http, server, experiment_id):
+    body = {"experiment_ids": [experiment_id], "filter": "name = 'model'", "order_by": [{"field_name": "name"}]}
+    assert ok(post(http, server, "logged-models/search", body)) == {}
+    error(post(http, server, "logged-models/search", {"experiment_ids": experiment_id}), 400, "INVALID_PARAMETER_VALUE")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import socket
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -235,3 +236,21 @@ def test_the_plugin_serves_http_and_https(plugin_host):
     for uri in ("http://127.0.0.1:1", "https://example.invalid"):
         store = plugin_host.tracking_store(uri)
         assert isinstance(store, RestTrackingStore) and store.store_uri == uri
+
+
+def test_a_forked_child_does_not_share_the_parents_connection(stub):
+    stub.default.body = EXPERIMENT
+    store = store_for(stub)
+    store.get_experiment("7")
+    pid = os.fork()
+    if pid == 0:  # the child: one request on a connection of its own, then leave without pytest's teardown
+        code = 1
+        try:
+            code = 0 if store.get_experiment("7").name == "e" else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    store.get_experiment("7")
+    ports = [r.client_port for r in stub.requests]
+    assert len(ports) == 3 and ports[0] == ports[2] != ports[1]

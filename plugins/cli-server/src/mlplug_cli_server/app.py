@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from mlplug.errors import MlplugError
 from mlplug.protocol import API, SERVER_INFO_PATH, TRACKING, Endpoint
 
-from mlplug_cli_server import proxy
+from mlplug_cli_server import logged_models, proxy
 from mlplug_cli_server.context import ServerContext
 from mlplug_cli_server.handlers import HANDLERS
 from mlplug_cli_server.parsing import parse
@@ -46,17 +46,21 @@ def _view(ctx: ServerContext, endpoint: Endpoint, handler: Callable) -> Callable
     return view
 
 
+ENDPOINTS = TRACKING + logged_models.ENDPOINTS
+ENDPOINT_HANDLERS = {**HANDLERS, **logged_models.HANDLERS}
+
+
 def _register_tracking(app: Flask, ctx: ServerContext, prefix: str) -> None:
-    missing = [e.name for e in TRACKING if e.name not in HANDLERS]
+    missing = [e.name for e in ENDPOINTS if e.name not in ENDPOINT_HANDLERS]
     if missing:
         raise RuntimeError(f"no server handler for protocol endpoint(s): {', '.join(missing)}")
-    for endpoint in TRACKING:
+    for endpoint in ENDPOINTS:
         for api_prefix in (API, AJAX_API):
             path = prefix + api_prefix + endpoint.path[len(API):]
             if ctx.config.artifacts_only:
                 view = proxy.refusing_view(path, "--artifacts-only")
             else:
-                view = _view(ctx, endpoint, HANDLERS[endpoint.name])
+                view = _view(ctx, endpoint, ENDPOINT_HANDLERS[endpoint.name])
             app.add_url_rule(path, f"{endpoint.name}{'_ajax' if api_prefix == AJAX_API else ''}", view,
                              methods=list(endpoint.methods))
 

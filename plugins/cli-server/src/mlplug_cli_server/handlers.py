@@ -47,6 +47,11 @@ def _int_field(item: dict, name: str, where: str, default: int | None = None) ->
 
 
 def _metric(item: dict, where: str = "") -> Metric:
+    key, value, timestamp, step = item.get("key"), item.get("value"), item.get("timestamp"), item.get("step", 0)
+    if type(key) is str and type(value) in (float, int) and type(timestamp) is int and type(step) is int:
+        # The shape every client sends; only other shapes need the checks below.
+        return Metric(key, float(value), timestamp, step, None, item.get("dataset_name") or None,
+                      item.get("dataset_digest") or None, item.get("model_id") or None)
     key = _str_field(item, "key", where)
     if item.get("value") is None:
         raise missing(f"{where}.value" if where else "value")

@@ -15,7 +15,11 @@ from mlplug.errors import InvalidParameter
 from mlplug.protocol import Endpoint
 
 _JSON_TYPES = ("application/json",)
+# Largest API request body: dataset profiles may hold 16 MB of text; artifacts go through the proxy.
+MAX_JSON_BODY = 64 * 1024 * 1024
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+_SNAKE_KEYS: set[str] = set()
+_SNAKE_KEYS_LIMIT = 1024  # field names are few; the bound only stops odd clients from growing the set
 
 
 def missing(name: str) -> InvalidParameter:
@@ -33,23 +37,26 @@ def _snake(name: str) -> str:
     return name if name == name.lower() else _CAMEL.sub("_", name).lower()
 
 
-def _normalise(obj: Any) -> Any:
-    """camelCase keys -> snake_case, recursively; a field spelled both ways is rejected."""
-    if isinstance(obj, list):
-        return [_normalise(x) for x in obj] if any(isinstance(x, (dict, list)) for x in obj) else obj
-    if not isinstance(obj, dict):
-        return obj
-    if not any(k != k.lower() for k in obj) and \
-            not any(isinstance(v, (dict, list)) for v in obj.values()):
+def _snake_keys(obj: dict) -> dict:
+    """JSON object hook: camelCase keys -> snake_case; a field spelled both ways is rejected.
+
+    Keys already known to be snake_case are remembered, so the usual body costs one set lookup per object.
+    """
+    if _SNAKE_KEYS.issuperset(obj):
         return obj
     out: dict[str, Any] = {}
     for key, value in obj.items():
-        name = _snake(key) if isinstance(key, str) else key
+        name = _snake(key)
+        if name == key and len(_SNAKE_KEYS) < _SNAKE_KEYS_LIMIT:
+            _SNAKE_KEYS.add(key)
         if name in out:
             raise InvalidParameter(f"Invalid request: field '{name}' is given more than once "
                                    f"(as '{name}' and in camelCase). Send it once.")
-        out[name] = _normalise(value)
+        out[name] = value
     return out
+
+
+_decode = json.JSONDecoder(object_hook=_snake_keys).decode
 
 
 def to_int(name: str, value: Any) -> int:
@@ -76,9 +83,21 @@ def to_bool(name: str, value: Any) -> bool:
 
 
 def json_body(request) -> dict:
-    """The request's JSON object (Content-Type checked, empty body = {}, double-encoded bodies decoded)."""
-    ctype = request.headers.get("Content-Type")
-    raw = request.get_data(cache=False)
+    """The request's JSON object with snake_case keys (Content-Type checked, empty body = {}, double-encoded
+    bodies decoded)."""
+    environ = request.environ
+    ctype = environ.get("CONTENT_TYPE") or None
+    length = environ.get("CONTENT_LENGTH")
+    if length and length.isdigit():
+        if int(length) > MAX_JSON_BODY:
+            raise InvalidParameter(f"The request body of {length} bytes exceeds the limit of {MAX_JSON_BODY} bytes "
+                                   "for API requests. Send smaller batches.")
+        # Read the socket directly: werkzeug's stream wrappers cost more than parsing the JSON.
+        raw = environ["wsgi.input"].read(int(length))
+    else:
+        raw = request.stream.read(MAX_JSON_BODY + 1)  # chunked: no length to check up front
+        if len(raw) > MAX_JSON_BODY:
+            raise InvalidParameter(f"The request body exceeds the limit of {MAX_JSON_BODY} bytes for API requests.")
     if ctype is None:
         # MLflow insists on the header for POST/PUT; a bodiless DELETE/PATCH is simply empty.
         if not raw and request.method not in ("POST", "PUT"):
@@ -89,9 +108,9 @@ def json_body(request) -> dict:
     if not raw.strip():
         return {}
     try:
-        data = json.loads(raw)
+        data = _decode(raw.decode())
         if isinstance(data, str):
-            data = json.loads(data)
+            data = _decode(data)
     except (ValueError, UnicodeDecodeError) as err:
         raise InvalidParameter(f"Malformed JSON request body: {err}") from None
     if not isinstance(data, dict):
@@ -117,7 +136,7 @@ def parse(request, endpoint: Endpoint) -> "Params":
     if request.method == "GET":
         data = query_params(request.args, endpoint)
     else:
-        data = _normalise(json_body(request))
+        data = json_body(request)
     for name in endpoint.ints:
         if data.get(name) is not None:
             data[name] = to_int(name, data[name])

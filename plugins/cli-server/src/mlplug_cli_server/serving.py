@@ -6,6 +6,7 @@ Workers are `gthread` with keep-alive, so an HTTP/1.1 client reuses its connecti
 from __future__ import annotations
 
 import errno
+import os
 import shlex
 import socket
 import sys
@@ -31,6 +32,10 @@ DEFAULTS = {
     "accesslog": None,
     "proc_name": "mlplug-server",
 }
+# Workers touch a heartbeat file on every loop turn (twice per request); on a disk or overlay
+# filesystem that costs ~0.15 ms each time, in memory next to nothing.
+if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+    DEFAULTS["worker_tmp_dir"] = "/dev/shm"
 
 
 class StartupError(Exception):

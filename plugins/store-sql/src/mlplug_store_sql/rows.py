@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import sys
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from mlplug.entities import Experiment, Metric, RunInfo
 
@@ -50,9 +50,17 @@ def latest_rank(row: Mapping[str, Any]) -> tuple:
     return row["step"], row["timestamp"], not row["is_nan"], row["value"]
 
 
-def to_metric(row: Any, with_run_id: bool = False) -> Metric:
-    return Metric(row.key, decode_value(row.value, row.is_nan), row.timestamp, row.step,
-                  row.run_id if with_run_id else None, row.dataset_name, row.dataset_digest, row.model_id)
+# The column order of metric rows that `to_metric` unpacks (by position: much faster than by name).
+METRIC_FIELDS = ("run_id", "key", "value", "timestamp", "step", "is_nan", "dataset_name", "dataset_digest",
+                 "model_id")
+
+
+def to_metric(row: Sequence[Any], with_run_id: bool = False) -> Metric:
+    run_id, key, value, timestamp, step, is_nan, dataset_name, dataset_digest, model_id = row
+    if is_nan or not -DBL_MAX < value < DBL_MAX:
+        value = decode_value(value, is_nan)
+    return Metric(key, value, timestamp, step, run_id if with_run_id else None, dataset_name, dataset_digest,
+                  model_id)
 
 
 def to_experiment(row: Any, tags: dict[str, str]) -> Experiment:

@@ -68,7 +68,9 @@ _PARAM_VALUES = sa.select(_P.key, _P.value).where(_P.run_id == sa.bindparam("run
 
 _PARAMS_OF = sa.select(_P.run_id, _P.key, _P.value).where(_P.run_id.in_(_ids()))
 _TAGS_OF = sa.select(_T.run_id, _T.key, _T.value).where(_T.run_id.in_(_ids()))
-_LATEST_OF = sa.select(schema.latest_metrics).where(_LM.run_id.in_(_ids())).order_by(_LM.run_id, _LM.key)
+_METRIC_COLUMNS = [schema.metrics.c[f] for f in rows.METRIC_FIELDS]
+_LATEST_OF = (sa.select(*[schema.latest_metrics.c[f] for f in rows.METRIC_FIELDS])
+              .where(_LM.run_id.in_(_ids())).order_by(_LM.run_id, _LM.key))
 _INPUTS_OF = (sa.select(_RI.run_id, _DS.dataset_uuid, _DS.name, _DS.digest, _DS.source_type, _DS.source,
                         _DS.schema, _DS.profile)
               .join_from(schema.run_inputs, schema.datasets, _RI.dataset_uuid == _DS.dataset_uuid)
@@ -81,10 +83,10 @@ _DATASET_UUID = sa.select(_DS.dataset_uuid).where(
     _DS.digest == sa.bindparam("digest"))
 
 _HISTORY_ORDER = (_M.step, _M.timestamp, _M.value, _M.is_nan)  # the primary key's order: no sort needed
-_HISTORY = (sa.select(schema.metrics).where(_M.run_id == sa.bindparam("run_id"), _M.key == sa.bindparam("key"))
+_HISTORY = (sa.select(*_METRIC_COLUMNS).where(_M.run_id == sa.bindparam("run_id"), _M.key == sa.bindparam("key"))
             .order_by(*_HISTORY_ORDER))
 _HISTORY_PAGE = _HISTORY.limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
-_BULK_HISTORY = (sa.select(schema.metrics)
+_BULK_HISTORY = (sa.select(*_METRIC_COLUMNS)
                  .where(_M.run_id.in_(_ids()), _M.key == sa.bindparam("key"),
                         _M.step >= sa.bindparam("start_step"), _M.step <= sa.bindparam("end_step"))
                  .order_by(_M.run_id, *_HISTORY_ORDER))
@@ -217,8 +219,8 @@ class SqlTrackingStore(TrackingStore):
     def _experiment_tags(self, conn: Connection, ids: Sequence[int]) -> dict[int, dict[str, str]]:
         found: dict[int, dict[str, str]] = {i: {} for i in ids}
         for chunk in _chunks(list(ids)):
-            for r in conn.execute(_EXPERIMENT_TAGS_OF, {"ids": chunk}):
-                found[r.experiment_id][r.key] = r.value
+            for experiment_id, key, value in conn.execute(_EXPERIMENT_TAGS_OF, {"ids": chunk}):
+                found[experiment_id][key] = value
         return found
 
     def get_experiment(self, experiment_id: str) -> Experiment:
@@ -381,12 +383,12 @@ class SqlTrackingStore(TrackingStore):
         ids = list(runs)
         for chunk in _chunks(ids):
             bind = {"ids": chunk}
-            for r in conn.execute(_PARAMS_OF, bind):
-                runs[r.run_id].data.params[r.key] = r.value
-            for r in conn.execute(_TAGS_OF, bind):
-                runs[r.run_id].data.tags[r.key] = r.value
+            for run_id, key, value in conn.execute(_PARAMS_OF, bind):
+                runs[run_id].data.params[key] = value
+            for run_id, key, value in conn.execute(_TAGS_OF, bind):
+                runs[run_id].data.tags[key] = value
             for r in conn.execute(_LATEST_OF, bind):
-                runs[r.run_id].data.metric_list.append(rows.to_metric(r))
+                runs[r[0]].data.metric_list.append(rows.to_metric(r))
             datasets: dict[tuple[str, str], DatasetInput] = {}
             for r in conn.execute(_INPUTS_OF, bind):
                 datasets[(r.run_id, r.dataset_uuid)] = d = DatasetInput(
@@ -533,7 +535,7 @@ class SqlTrackingStore(TrackingStore):
         with self._read() as conn:
             for chunk in _chunks(run_ids):
                 for r in conn.execute(_BULK_HISTORY, dict(bind, ids=chunk)):
-                    by_run[r.run_id].append(r)
+                    by_run[r[0]].append(r)
         out: list[Metric] = []
         for rid in run_ids:
             steps = sorted({r.step for r in by_run[rid]})
