@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import mlplug
-from mlplug import config
+from mlplug import config, known_plugins
 from mlplug.entities import DatasetInput, Metric, Param, RunTag, ViewType
 from mlplug.errors import InvalidParameter, MlplugError, NotFound, PluginError
 from mlplug.tracking import artifacts, context, fluent
@@ -132,16 +132,16 @@ def test_start_run_logs_everything_and_finishes(experiment, client):
     assert "b" not in tags
     assert tags["mlflow.source.type"] == "LOCAL" and tags["mlflow.user"] == getpass.getuser()
     assert got.info.user_id == getpass.getuser()
-    assert [(m.step, m.value, m.timestamp) for m in client.get_metric_history(run.info.run_id, "acc")][0] == (1, 0.5, 1000)
-    assert [m.step for m in client.get_metric_history(run.info.run_id, "acc")] == [1, 2]
+    history = client.get_metric_history(run.info.run_id, "acc")
+    assert [(m.step, m.value) for m in history] == [(1, 0.5), (2, 0.7)] and history[0].timestamp == 1000
     assert mlplug.active_run() is None
     assert mlplug.last_active_run().info.run_id == run.info.run_id
 
 
 def test_an_exception_marks_the_run_failed(experiment, client):
-    with pytest.raises(ZeroDivisionError):
+    with pytest.raises(RuntimeError, match="boom"):
         with mlplug.start_run() as run:
-            1 / 0
+            raise RuntimeError("boom")
     assert client.get_run(run.info.run_id).info.status == "FAILED"
     assert mlplug.active_run() is None
 
@@ -288,7 +288,7 @@ def test_search_runs_filters_orders_and_pages(experiment, client):
             mlplug.log_metric("m", value)
             mlplug.log_param("parity", "odd" if value % 2 else "even")
             ids.append(run.info.run_id)
-    by_value = dict(zip((3, 1, 2), ids))
+    by_value = dict(zip((3, 1, 2), ids, strict=True))
     runs = mlplug.search_runs(filter_string="metrics.m > 1", order_by=["metrics.m DESC"])
     assert [r.info.run_id for r in runs] == [by_value[3], by_value[2]]
     assert [r.info.run_id for r in mlplug.search_runs(filter_string="params.parity = 'odd'", order_by=["metrics.m"])] \
@@ -381,7 +381,8 @@ def test_artifacts_round_trip(experiment, client, tmp_path):
     assert [(f.path, f.is_dir) for f in client.list_artifacts(rid)] == [
         ("cfg", True), ("dir", True), ("notes", True), ("single.csv", False), ("tables", True)]
     assert [f.path for f in client.list_artifacts(rid, "dir")] == ["dir/sub", "dir/top.txt"]
-    assert [(f.path, f.file_size) for f in client.list_artifacts(rid, "dir/sub/deep")] == [("dir/sub/deep/x.bin", 300_000)]
+    deep = client.list_artifacts(rid, "dir/sub/deep")
+    assert [(f.path, f.file_size) for f in deep] == [("dir/sub/deep/x.bin", 300_000)]
     local = client.download_artifacts(rid, "dir", str(tmp_path / "down"))
     assert Path(local, "top.txt").read_text() == "top"
     assert Path(local, "sub", "deep", "x.bin").read_bytes() == (src / "sub" / "deep" / "x.bin").read_bytes()
@@ -419,9 +420,10 @@ def test_log_dict_yaml_without_pyyaml_says_what_to_install(experiment, monkeypat
         mlplug.log_dict({"a": 1}, "conf.txt")  # anything but .yaml/.yml is JSON
 
 
-def test_a_missing_artifact_plugin_says_what_to_install(backend):
-    with pytest.raises(PluginError, match="pip install mlplug-artifacts-s3"):
-        artifacts.repository("s3://bucket/some/path")
+def test_a_missing_artifact_plugin_says_what_to_install(backend, monkeypatch):
+    monkeypatch.setitem(known_plugins.DISTRIBUTIONS["mlplug.artifact_repository"], "nfs", "mlplug-artifacts-nfs")
+    with pytest.raises(PluginError, match=r"Cannot open artifact URI 'nfs://srv/p'.*pip install mlplug-artifacts-nfs"):
+        artifacts.repository("nfs://srv/p")
 
 
 def test_mlflow_artifacts_uri_needs_an_http_tracking_uri(tmp_path):

@@ -30,6 +30,9 @@ from mlplug import config
 from mlplug.errors import MlplugError, error_from_response
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# Codes that arrive with a retryable status (500) but describe the data, not a hiccup: asking again
+# would only make the caller wait minutes for the same answer.
+_DEFINITIVE_CODES = frozenset({"INVALID_STATE", "DATA_LOSS", "FEATURE_DISABLED"})
 MAX_BACKOFF = 120.0
 _CHUNK = 1 << 20
 # Errors that mean "the server closed the kept-alive connection": reconnect once, right away.
@@ -306,7 +309,7 @@ class HttpClient:
                         f"{err}. Check that the server is running and that the tracking URI is right.") from None
                 time.sleep(self.settings.backoff(attempt))
                 continue
-            if response.status not in RETRY_STATUSES or attempt >= attempts:
+            if attempt >= attempts or not _worth_retrying(response):
                 return response
             response.close()
             time.sleep(_retry_after(response) or self.settings.backoff(attempt))
@@ -362,6 +365,18 @@ def _query_string(query: Mapping[str, Any] | None) -> str:
             if item is not None:
                 pairs.append((key, ("true" if item else "false") if isinstance(item, bool) else str(item)))
     return "?" + urlencode(pairs) if pairs else ""
+
+
+def _worth_retrying(response: Response) -> bool:
+    if response.status not in RETRY_STATUSES:
+        return False
+    if response.status != 500:
+        return True
+    try:
+        code = json.loads(response.content).get("error_code")
+    except (ValueError, AttributeError):
+        return True
+    return code not in _DEFINITIVE_CODES
 
 
 def _retry_after(response: Response) -> float | None:

@@ -5,7 +5,6 @@ import io
 import os
 
 import pytest
-
 from mlplug.entities import FileInfo
 from mlplug.errors import InvalidParameter, NotFound
 from mlplug.host import PluginHost

@@ -94,7 +94,8 @@ def test_odd_file_names_survive(repo, server, root, tmp_path):
 
     listed = [f.path for f in repo.list_artifacts("odd names")]
     assert listed == sorted(f"odd names/{n}" for n in ODD_NAMES + ["dir with space"])
-    assert [f.path for f in repo.list_artifacts("odd names/dir with space/ü")] == ["odd names/dir with space/ü/#hash%.txt"]
+    deep = "odd names/dir with space/ü"
+    assert [f.path for f in repo.list_artifacts(deep)] == [f"{deep}/#hash%.txt"]
     assert (server.destination / root / "odd names" / "dir with space" / "ü" / "#hash%.txt").read_text() == "deep"
     for name in ODD_NAMES:
         with repo.open(f"odd names/{name}") as f:
@@ -162,7 +163,8 @@ def test_plain_http_uri_and_explicit_host_forms(server, root, tmp_path):
     ("mlflow-artifacts:/1/abc/artifacts", "http://h:5000", ("http://h:5000", "/api/2.0/mlflow-artifacts/artifacts",
                                                            "1/abc/artifacts")),
     ("mlflow-artifacts:/0", "https://h/prefix/", ("https://h/prefix", "/api/2.0/mlflow-artifacts/artifacts", "0")),
-    ("mlflow-artifacts://other:81/x/y", "https://h", ("https://other:81", "/api/2.0/mlflow-artifacts/artifacts", "x/y")),
+    ("mlflow-artifacts://other:81/x/y", "https://h",
+     ("https://other:81", "/api/2.0/mlflow-artifacts/artifacts", "x/y")),
     ("mlflow-artifacts://other:81/x", None, ("http://other:81", "/api/2.0/mlflow-artifacts/artifacts", "x")),
     ("http://h:1/pre/api/2.0/mlflow-artifacts/artifacts/a%20b/c", None,
      ("http://h:1", "/pre/api/2.0/mlflow-artifacts/artifacts", "a b/c")),

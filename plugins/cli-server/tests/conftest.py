@@ -48,7 +48,7 @@ class Server:
             try:
                 if requests.get(f"{self.url}{self.prefix}/health", timeout=1).text == "OK":
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or workers still booting
                 pass
             time.sleep(0.1)
         self.stop()

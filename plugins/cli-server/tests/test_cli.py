@@ -101,3 +101,20 @@ def test_server_stops_cleanly_on_sigterm(start_server):
     server = start_server()
     server.stop()
     assert server.proc.returncode == 0
+
+
+def test_http11_clients_keep_their_connection(server):
+    import http.client
+    import time
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    ports = set()
+    for pause in (0, 0, 0.05, 0, 0.3, 0):  # back-to-back requests and ones after the worker let go
+        time.sleep(pause)
+        conn.request("GET", "/health")
+        response = conn.getresponse()
+        assert (response.status, response.read()) == (200, b"OK")
+        assert response.getheader("Connection", "").lower() != "close"
+        ports.add(conn.sock.getsockname()[1])
+    conn.close()
+    assert len(ports) == 1

@@ -6,7 +6,6 @@ import time
 import uuid
 
 import pytest
-
 from mlplug.protocol import TRACKING
 
 MISSING_NAME = ("Missing value for required parameter 'name'. "
@@ -183,7 +182,8 @@ def test_experiment_lifecycle(http, server):
     by_name = ok(http.get(server.api("experiments/get-by-name"), params={"experiment_name": name}))["experiment"]
     assert by_name["experiment_id"] == eid
 
-    assert ok(post(http, server, "experiments/set-experiment-tag", {"experiment_id": eid, "key": "k", "value": "v"})) == {}
+    tag = {"experiment_id": eid, "key": "k", "value": "v"}
+    assert ok(post(http, server, "experiments/set-experiment-tag", tag)) == {}
     tags = ok(http.get(server.api("experiments/get"), params={"experiment_id": eid}))["experiment"]["tags"]
     assert {"key": "k", "value": "v"} in tags
     assert ok(post(http, server, "experiments/delete-experiment-tag", {"experiment_id": eid, "key": "k"})) == {}
@@ -421,3 +421,20 @@ def test_logged_model_search_is_empty_without_logged_models(http, server, experi
     body = {"experiment_ids": [experiment_id], "filter": "name = 'model'", "order_by": [{"field_name": "name"}]}
     assert ok(post(http, server, "logged-models/search", body)) == {}
     error(post(http, server, "logged-models/search", {"experiment_ids": experiment_id}), 400, "INVALID_PARAMETER_VALUE")
+
+
+def test_unusual_names_round_trip_through_query_strings_and_bodies(http, server):
+    name = f"odd name %20 #frag :colon ünï 日本 {uuid.uuid4().hex[:6]}"
+    eid = ok(post(http, server, "experiments/create", {"name": name}))["experiment_id"]
+    got = ok(http.get(server.api("experiments/get-by-name"), params={"experiment_name": name}))["experiment"]
+    assert (got["experiment_id"], got["name"]) == (eid, name)
+    run = ok(post(http, server, "runs/create", {"experiment_id": eid, "run_name": "rün #1 50%"}))["run"]
+    rid = run["info"]["run_id"]
+    key = "val loss: top/1"
+    assert ok(post(http, server, "runs/log-metric", {"run_id": rid, "key": key, "value": 1.5, "timestamp": 1})) == {}
+    post(http, server, "runs/set-tag", {"run_id": rid, "key": "note", "value": "ünïcødé # % : ✓"})
+    history = ok(http.get(server.api("metrics/get-history"), params={"run_id": rid, "metric_key": key}))
+    assert [(m["key"], m["value"]) for m in history["metrics"]] == [(key, 1.5)]
+    run = ok(http.get(server.api("runs/get"), params={"run_id": rid}))["run"]
+    assert run["info"]["run_name"] == "rün #1 50%"
+    assert {"key": "note", "value": "ünïcødé # % : ✓"} in run["data"]["tags"]

@@ -117,7 +117,8 @@ def running_server(workdir: Path, workers: int = 2):
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"mlplug server exited with {proc.returncode}: {(workdir / 'server.log').read_text()}")
+                log_text = (workdir / "server.log").read_text()
+                raise RuntimeError(f"mlplug server exited with {proc.returncode}: {log_text}")
             try:
                 with urllib.request.urlopen(url + "/health", timeout=2) as r:
                     if r.status == 200:

@@ -59,6 +59,16 @@ def test_client_errors_are_not_retried(stub):
     assert len(stub.requests) == 1
 
 
+def test_a_500_that_states_a_fact_is_not_retried(stub):
+    stub.then(500, {"error_code": "INVALID_STATE", "message": "Cannot rename a non-active experiment."})
+    with pytest.raises(MlplugError) as err:
+        store_for(stub).rename_experiment("7", "new")
+    assert (err.value.error_code, len(stub.requests)) == ("INVALID_STATE", 1)
+    stub.then(500, {"error_code": "INTERNAL_ERROR", "message": "database is locked"}).then(200, {})
+    store_for(stub).rename_experiment("7", "new")
+    assert len(stub.requests) == 3
+
+
 def test_retry_after_header_is_honoured(stub):
     stub.then(429, b"{}", headers={"Retry-After": "1"}).then(200, EXPERIMENT)
     started = time.monotonic()

@@ -51,7 +51,8 @@ def main() -> None:
         store.create_run(experiment_id, start_time=now, run_name=f"r{i}").info.run_id))
 
     n_metrics = int(3000 * scale)
-    out["log_metric_per_s"] = _rate(n_metrics, lambda i: store.log_metric(runs[0], Metric("loss", 1 / (i + 1), now + i, i)))
+    out["log_metric_per_s"] = _rate(n_metrics, lambda i: store.log_metric(
+        runs[0], Metric("loss", 1 / (i + 1), now + i, i)))
     out["log_param_per_s"] = _rate(int(1000 * scale), lambda i: store.log_param(runs[-2], Param(f"p{i}", str(i))))
     out["set_tag_per_s"] = _rate(int(1000 * scale), lambda i: store.set_tag(runs[-2], RunTag("t", str(i))))
 
@@ -63,7 +64,8 @@ def main() -> None:
     steps = int(10000 * scale)
     start = time.perf_counter()
     for s0 in range(0, steps, 1000):
-        store.log_batch(runs[-1], metrics=[Metric("curve", float(s), now + s, s) for s in range(s0, min(steps, s0 + 1000))])
+        chunk = range(s0, min(steps, s0 + 1000))
+        store.log_batch(runs[-1], metrics=[Metric("curve", float(s), now + s, s) for s in chunk])
     out["log_batch_1000m_per_s"] = (steps / 1000) / (time.perf_counter() - start)
     out["get_history_10k_ms"] = _median_ms(lambda: store.get_metric_history(runs[-1], "curve"), 5)
     out["get_run_ms"] = _median_ms(lambda: store.get_run(runs[5]), 50)

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from mlplug.entities import DatasetInput, Metric, Param, RunTag
+from mlplug.errors import MlplugError
 from mlplug.host import PluginHost
 from mlplug_store_sql import plugin, schema
 from mlplug_store_sql.store import SqlTrackingStore
@@ -162,3 +163,10 @@ def test_the_plugin_host_opens_sql_uris(tmp_path):
         assert isinstance(store, SqlTrackingStore)
     finally:
         store.close()
+
+
+def test_an_unreachable_server_is_reported_clearly():
+    with pytest.raises(MlplugError) as err:
+        SqlTrackingStore("postgresql://nobody@127.0.0.1:1/nothing")
+    assert "Cannot open the tracking database postgresql://nobody@127.0.0.1:1/nothing" in err.value.message
+    assert err.value.http_status == 503

@@ -99,3 +99,27 @@ class ArtifactRepository(ABC):
         with self.open(rel) as src, open(local_path, "wb") as dst:
             while chunk := src.read(1 << 20):
                 dst.write(chunk)
+
+
+class MultipartUploadSupport(ABC):
+    """Optional mixin: storage that takes one file as parts the client uploads straight to it.
+
+    The artifact proxy's `/mpu/create|complete|abort` routes serve repositories that inherit this; for
+    any other the proxy answers 501 and MLflow clients fall back to one PUT. Arguments and results are
+    shaped like the REST messages, so the proxy passes them through. `path` is the file's artifact path
+    (checked with `safe_relpath`).
+    """
+
+    @abstractmethod
+    def create_multipart_upload(self, path: str, num_parts: int) -> dict:
+        """Start an upload of `num_parts` parts. Returns ``{"upload_id": str, "credentials": [{"url": str,
+        "part_number": int, "headers": dict}]}``, one credential per part numbered from 1: the client PUTs
+        that part's bytes to `url` with `headers` and keeps the response's ETag."""
+
+    @abstractmethod
+    def complete_multipart_upload(self, path: str, upload_id: str, parts: list[dict]) -> None:
+        """Join the uploaded parts, ``[{"part_number": int, "etag": str}, ...]``, into the file at `path`."""
+
+    @abstractmethod
+    def abort_multipart_upload(self, path: str, upload_id: str) -> None:
+        """Discard an unfinished upload and the parts stored for it."""

@@ -1,0 +1,1 @@
+"""The Python tracking API: fluent functions, the client, artifact-URI resolution and run context."""

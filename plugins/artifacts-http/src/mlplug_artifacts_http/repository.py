@@ -77,7 +77,7 @@ class ProxyArtifactRepository(ArtifactRepository):
         return sorted(infos, key=lambda i: i.path)
 
     def log_artifact(self, local_file: str, artifact_path: str | None = None) -> None:
-        rel = posixpath.join(safe_relpath(artifact_path), os.path.basename(local_file)).lstrip("/")
+        rel = posixpath.join(safe_relpath(artifact_path), os.path.basename(local_file))
         with open(local_file, "rb") as f:
             self._put(rel, f, mimetypes.guess_type(local_file)[0])
 

@@ -1,1 +1,1 @@
-"""mlplug experiments: create, search, delete, restore, rename"""
+"""mlplug experiments: create, search, get, delete, restore, rename (see commands.py)."""

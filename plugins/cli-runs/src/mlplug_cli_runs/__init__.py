@@ -1,1 +1,1 @@
-"""mlplug runs: list, describe, delete, restore"""
+"""mlplug runs: list, describe, delete, restore (see commands.py)."""

@@ -90,11 +90,10 @@ def list_runs(experiment_id: str, view: str, output: str) -> None:
     """List the runs of an experiment, newest first."""
     from mlplug.entities import ViewType
 
-    found = _all_runs(_client(), experiment_id, ViewType.parse(view))
-    rows = sorted(((_local_time(r.info.start_time), r.info.run_name or "", r.info.run_id) for r in found),
-                  reverse=True)
-    by_id = {r.info.run_id: r for r in found}
-    emit(output, ["Date", "Name", "ID"], rows, [_info_dict(by_id[row[2]].info) for row in rows])
+    found = sorted(_all_runs(_client(), experiment_id, ViewType.parse(view)), reverse=True,
+                   key=lambda r: (r.info.start_time or 0, r.info.run_name or "", r.info.run_id))
+    rows = [(_local_time(r.info.start_time), r.info.run_name or "", r.info.run_id) for r in found]
+    emit(output, ["Date", "Name", "ID"], rows, [_info_dict(r.info) for r in found])
 
 
 @runs.command("describe")

@@ -11,16 +11,16 @@ import logging
 from typing import Callable
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
-
+from mlplug.contracts.artifacts import MultipartUploadSupport
 from mlplug.errors import MlplugError
 from mlplug.protocol import API, SERVER_INFO_PATH, TRACKING, Endpoint
+from werkzeug.exceptions import HTTPException
 
 from mlplug_cli_server import logged_models, proxy
 from mlplug_cli_server.context import ServerContext
 from mlplug_cli_server.handlers import HANDLERS
 from mlplug_cli_server.parsing import parse
-from mlplug_cli_server.responses import error_response, json_response, mlplug_error_response
+from mlplug_cli_server.responses import disabled_view, error_response, json_response, mlplug_error_response
 from mlplug_cli_server.settings import ServerConfig
 
 log = logging.getLogger("mlplug.server")
@@ -58,7 +58,7 @@ def _register_tracking(app: Flask, ctx: ServerContext, prefix: str) -> None:
         for api_prefix in (API, AJAX_API):
             path = prefix + api_prefix + endpoint.path[len(API):]
             if ctx.config.artifacts_only:
-                view = proxy.refusing_view(path, "--artifacts-only")
+                view = disabled_view(path, "--artifacts-only")
             else:
                 view = _view(ctx, endpoint, ENDPOINT_HANDLERS[endpoint.name])
             app.add_url_rule(path, f"{endpoint.name}{'_ajax' if api_prefix == AJAX_API else ''}", view,
@@ -108,7 +108,9 @@ def create_app(config: ServerConfig, context: ServerContext | None = None) -> Fl
     version = server_version()
     app.add_url_rule(prefix + "/health", "health", lambda: Response("OK", mimetype="text/plain"))
     app.add_url_rule(prefix + "/version", "version", lambda: Response(version, mimetype="text/plain"))
-    app.add_url_rule(prefix + SERVER_INFO_PATH, "server_info", lambda: json_response(SERVER_INFO))
+    info = {**SERVER_INFO, "multipart_uploads_enabled":
+            config.serve_artifacts and isinstance(ctx.destination, MultipartUploadSupport)}
+    app.add_url_rule(prefix + SERVER_INFO_PATH, "server_info", lambda: json_response(info))
 
     from mlplug.host import get_host
 

@@ -5,7 +5,6 @@ Only click is imported here; gunicorn, Flask and the store load inside the callb
 from __future__ import annotations
 
 import click
-
 from mlplug.hookspecs import hookimpl
 
 

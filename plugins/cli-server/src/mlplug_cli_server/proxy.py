@@ -2,31 +2,27 @@
 artifacts destination, which is any artifact repository (local directory, S3, ... by URI scheme).
 
 Uploads stream from the socket to the repository in chunks and downloads stream back, so a file's size
-never decides the worker's memory. Multipart uploads are answered 501, which makes the MLflow client
-fall back to one streamed PUT.
+never decides the worker's memory. Multipart uploads go to destinations that implement
+`MultipartUploadSupport`; the others answer 501, which makes the MLflow client fall back to one PUT.
 """
 from __future__ import annotations
 
 import mimetypes
 import os
 import posixpath
+import re
 from typing import Callable
 
 from flask import Flask, request, send_file
-
-from mlplug.contracts.artifacts import safe_relpath
+from mlplug.contracts.artifacts import MultipartUploadSupport, safe_relpath
 from mlplug.entities import FileInfo
-from mlplug.errors import MlplugError, NotImplementedByBackend
+from mlplug.errors import InvalidParameter, NotImplementedByBackend
 from mlplug.protocol import ARTIFACTS_PROXY_PATH
 
-from mlplug_cli_server.responses import json_response
+from mlplug_cli_server.parsing import Params, json_body
+from mlplug_cli_server.responses import disabled_view, json_response
 
 PROXY_ROOT = ARTIFACTS_PROXY_PATH.rsplit("/", 1)[0]  # /api/2.0/mlflow-artifacts
-
-
-def disabled(path: str, reason: str) -> MlplugError:
-    return MlplugError(f"Endpoint: {path} disabled due to the mlplug server running with {reason}.",
-                       "TEMPORARILY_UNAVAILABLE")
 
 
 class ArtifactProxy:
@@ -70,8 +66,25 @@ class ArtifactProxy:
         response.content_length = size
         return response.make_conditional(request.environ, accept_ranges=True, complete_length=size)
 
-    def multipart(self, artifact_path: str):
-        raise NotImplementedByBackend("Multipart upload is not supported for the current artifact repository")
+    def multipart(self, action: str, artifact_path: str):
+        repo = self.repo
+        if not isinstance(repo, MultipartUploadSupport):
+            raise NotImplementedByBackend("Multipart upload is not supported for the current artifact repository")
+        p = Params(json_body(request))
+        # The client sends its local file's path; the file lands in `artifact_path` under its own name.
+        name = re.split(r"[\\/]", p.required_str("path"))[-1]
+        rel = safe_relpath(posixpath.join(safe_relpath(artifact_path), name))
+        if action == "create":
+            num_parts = p.int("num_parts")
+            if num_parts is None or num_parts < 1:
+                raise InvalidParameter("'num_parts' must be a positive integer.")
+            return json_response(repo.create_multipart_upload(rel, num_parts))
+        upload_id = p.required_str("upload_id")
+        if action == "complete":
+            repo.complete_multipart_upload(rel, upload_id, p.objects("parts"))
+        else:
+            repo.abort_multipart_upload(rel, upload_id)
+        return json_response({})
 
     def presigned(self, artifact_path: str):
         raise NotImplementedByBackend("Presigned URLs are not supported for the current artifact repository")
@@ -83,23 +96,13 @@ def register(app: Flask, ctx, static_prefix: str) -> None:
     routes: list[tuple[str, str, Callable, list[str]]] = [
         ("proxy_list", "/artifacts", proxy.list, ["GET"]),
         ("proxy_file", "/artifacts/<path:artifact_path>", proxy.file, ["GET", "PUT", "DELETE"]),
-        ("proxy_mpu_create", "/mpu/create/<path:artifact_path>", proxy.multipart, ["POST"]),
-        ("proxy_mpu_complete", "/mpu/complete/<path:artifact_path>", proxy.multipart, ["POST"]),
-        ("proxy_mpu_abort", "/mpu/abort/<path:artifact_path>", proxy.multipart, ["POST"]),
+        ("proxy_mpu", "/mpu/<any(create, complete, abort):action>/<path:artifact_path>", proxy.multipart,
+         ["POST"]),
         ("proxy_presigned", "/presigned/<path:artifact_path>", proxy.presigned, ["GET"]),
     ]
     for suffix, root in (("", PROXY_ROOT), ("_ajax", PROXY_ROOT.replace("/api/", "/ajax-api/", 1))):
         base = static_prefix + root
         for name, rule, view, methods in routes:
             if not ctx.config.serve_artifacts:
-                view = refusing_view(base + rule.split("/<", 1)[0], "--no-serve-artifacts")
+                view = disabled_view(base + rule.split("/<", 1)[0], "--no-serve-artifacts")
             app.add_url_rule(base + rule, name + suffix, view, methods=methods)
-
-
-def refusing_view(path: str, reason: str) -> Callable:
-    """A view that answers 503: the feature is switched off by a server flag."""
-
-    def view(**_kwargs):
-        raise disabled(path, reason)
-
-    return view

@@ -1,7 +1,8 @@
 """Run the app on gunicorn, in-process: the master opens the store once (so schema migrations happen
 before any worker exists), then forks workers that each build their own app and store.
 
-Workers are `gthread` with keep-alive, so an HTTP/1.1 client reuses its connection across requests.
+Workers are gunicorn's `gthread` with keep-alive (see `worker.py`), so an HTTP/1.1 client reuses its
+connection across requests.
 """
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.config import Config
-
 from mlplug.errors import MlplugError
 from mlplug.host import PluginHost
 from mlplug.uri import redact
@@ -22,7 +22,7 @@ from mlplug.uri import redact
 from mlplug_cli_server.settings import ServerConfig
 
 DEFAULTS = {
-    "worker_class": "gthread",
+    "worker_class": "mlplug_cli_server.worker.KeepAliveThreadWorker",
     "threads": 4,
     "keepalive": 5,
     "timeout": 120,
@@ -32,8 +32,8 @@ DEFAULTS = {
     "accesslog": None,
     "proc_name": "mlplug-server",
 }
-# Workers touch a heartbeat file on every loop turn (twice per request); on a disk or overlay
-# filesystem that costs ~0.15 ms each time, in memory next to nothing.
+# Workers touch a heartbeat file on every loop turn; gunicorn advises keeping it in memory, since a
+# container's /tmp may be a slow overlay filesystem.
 if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
     DEFAULTS["worker_tmp_dir"] = "/dev/shm"
 
@@ -124,8 +124,15 @@ class MlplugGunicorn(BaseApplication):
         self.cfg.set("when_ready", lambda _arbiter: print(banner, file=sys.stderr, flush=True))
 
     def load(self):
+        import logging
+
         from mlplug_cli_server.app import create_app
 
+        # Application errors (500s with their tracebacks) go where gunicorn's own error log goes.
+        gunicorn_log = logging.getLogger("gunicorn.error")
+        app_log = logging.getLogger("mlplug")
+        app_log.handlers, app_log.propagate = list(gunicorn_log.handlers), False
+        app_log.setLevel(gunicorn_log.level)
         return create_app(self.server_config)
 
 

@@ -5,21 +5,24 @@ which the driver sends as one executemany. Callers pass rows without duplicate k
 """
 from __future__ import annotations
 
+import importlib
 from typing import Any, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from mlplug_store_sql import schema
 
+# The module whose `insert()` supports ON CONFLICT / ON DUPLICATE KEY, by dialect name (imported on use).
+_INSERT_MODULES = {"sqlite": "sqlalchemy.dialects.sqlite", "postgresql": "sqlalchemy.dialects.postgresql",
+                   "mysql": "sqlalchemy.dialects.mysql", "mariadb": "sqlalchemy.dialects.mysql"}
 _METRIC_VALUE_COLUMNS = ("value", "timestamp", "step", "is_nan", "dataset_name", "dataset_digest", "model_id")
 
 
 class Statements:
     def __init__(self, dialect: str):
         self.mysql = dialect in ("mysql", "mariadb")
-        self._insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect, mysql.insert)
+        self._insert = importlib.import_module(_INSERT_MODULES[dialect]).insert
         self.insert_metrics = self.insert_ignore(schema.metrics)
         self.insert_params = self.insert_ignore(schema.params)
         self.upsert_tags = self.upsert(schema.tags, ("value",))

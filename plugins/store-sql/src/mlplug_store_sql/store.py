@@ -21,7 +21,7 @@ from mlplug import paging, validation
 from mlplug.contracts.tracking import TrackingStore, now_ms
 from mlplug.entities import (DatasetInput, Experiment, LifecycleStage, Metric, PagedList, Param, Run, RunData,
                              RunInfo, RunStatus, RunTag, ViewType)
-from mlplug.errors import AlreadyExists, InvalidParameter, InvalidState, NotFound
+from mlplug.errors import AlreadyExists, InvalidParameter, InvalidState, MlplugError, NotFound
 from mlplug.search import parse_filter, parse_order_by
 from mlplug.uri import join, redact, split_scheme
 from mlplug_store_sql import filters, rows, schema
@@ -97,6 +97,16 @@ def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
         yield items[i:i + _CHUNK]
 
 
+def _spread(steps: list[int], n: int) -> set[int]:
+    """`n` of the sorted `steps`, evenly spaced, always keeping the first and (for n > 1) the last."""
+    if len(steps) <= n:
+        return set(steps)
+    if n == 1:
+        return {steps[0]}
+    last = len(steps) - 1
+    return {steps[round(i * last / (n - 1))] for i in range(n)}
+
+
 def _is_transient(err: sa.exc.DBAPIError) -> bool:
     """A deadlock or serialization failure, which succeeds when the transaction is run again."""
     orig = err.orig
@@ -145,8 +155,13 @@ class SqlTrackingStore(TrackingStore):
         self._engine = create_engine(store_uri)
         self._reader = self._engine.execution_options(**{READ_ONLY: True})
         self._sql = Statements(self._engine.dialect.name)
-        ensure_schema(self._engine, store_uri)
-        self._ensure_default_experiment()
+        try:
+            ensure_schema(self._engine, store_uri)
+            self._ensure_default_experiment()
+        except sa.exc.OperationalError as err:
+            raise MlplugError(f"Cannot open the tracking database {redact(store_uri)}: {str(err.orig).strip()}\n"
+                              "Check that the database server is running and the URI is right.",
+                              "TEMPORARILY_UNAVAILABLE") from None
         if not is_memory(self._engine.url):
             self._engine.dispose()  # leave nothing open for a forked worker to inherit
 
@@ -383,11 +398,11 @@ class SqlTrackingStore(TrackingStore):
         ids = list(runs)
         for chunk in _chunks(ids):
             bind = {"ids": chunk}
-            for run_id, key, value in conn.execute(_PARAMS_OF, bind):
+            for run_id, key, value in conn.execute(_PARAMS_OF, bind).all():
                 runs[run_id].data.params[key] = value
-            for run_id, key, value in conn.execute(_TAGS_OF, bind):
+            for run_id, key, value in conn.execute(_TAGS_OF, bind).all():
                 runs[run_id].data.tags[key] = value
-            for r in conn.execute(_LATEST_OF, bind):
+            for r in conn.execute(_LATEST_OF, bind).all():
                 runs[r[0]].data.metric_list.append(rows.to_metric(r))
             datasets: dict[tuple[str, str], DatasetInput] = {}
             for r in conn.execute(_INPUTS_OF, bind):
@@ -538,14 +553,8 @@ class SqlTrackingStore(TrackingStore):
                     by_run[r[0]].append(r)
         out: list[Metric] = []
         for rid in run_ids:
-            steps = sorted({r.step for r in by_run[rid]})
-            if len(steps) > max_results:
-                last = len(steps) - 1
-                picks = {steps[round(i * last / (max_results - 1))] for i in range(max_results)} \
-                    if max_results > 1 else {steps[0]}
-                out += [rows.to_metric(r, with_run_id=True) for r in by_run[rid] if r.step in picks]
-            else:
-                out += [rows.to_metric(r, with_run_id=True) for r in by_run[rid]]
+            picks = _spread(sorted({r.step for r in by_run[rid]}), max_results)
+            out += [rows.to_metric(r, with_run_id=True) for r in by_run[rid] if r.step in picks]
         return out
 
     def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput] = (), models: Sequence[str] = ()) -> None:

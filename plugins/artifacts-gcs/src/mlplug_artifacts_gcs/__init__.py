@@ -1,0 +1,1 @@
+"""Artifact repository on Google Cloud Storage: gs:// URIs"""
