@@ -7,7 +7,6 @@ import json
 import random
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -15,7 +14,7 @@ from botocore.exceptions import SSLError
 
 from mlplug.errors import InvalidParameter, NotFound, PluginError
 from mlplug.host import get_host
-from mlplug.testing.contracts.artifacts import free_port, running_server
+from mlplug.testing.contracts.artifacts import OneWayStream, free_port, running_server
 from mlplug_artifacts_s3.client import s3_client
 from mlplug_artifacts_s3.repository import S3ArtifactRepository, parse_s3_uri
 
@@ -168,13 +167,28 @@ def test_large_files_are_uploaded_in_parts(root_uri, tmp_path):
     assert head["ETag"].strip('"').endswith("-3")  # a multipart ETag names its part count (8 + 8 + 4 MiB)
 
 
-def test_delete_a_prefix_with_more_than_one_batch_of_keys(root_uri):
+def test_large_streams_are_uploaded_in_parts_despite_short_reads(root_uri):
+    data = random.Random(5).randbytes(20 * MIB)
     repo = S3ArtifactRepository(root_uri)
-    keys = [f"{repo.prefix}/many/{i:04d}.txt" for i in range(1005)]
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda key: repo.client.put_object(Bucket=repo.bucket, Key=key, Body=b"x"), keys))
+    repo.write("streamed.bin", OneWayStream(data, chunk=64 * 1024))  # reads return 64 KiB, like a socket
+    head = repo.client.head_object(Bucket=repo.bucket, Key=f"{repo.prefix}/streamed.bin")
+    assert head["ETag"].strip('"').endswith("-3")
+    with repo.open("streamed.bin") as stream:
+        assert hashlib.sha256(stream.read()).digest() == hashlib.sha256(data).digest()
+
+
+def test_listing_and_deleting_span_several_pages(root_uri):
+    repo = S3ArtifactRepository(root_uri)
+    repo.page_size = 10  # S3 pages hold 1000 keys; small pages make 25 files span three of them
+    for i in range(25):
+        repo.write(f"many/{i:02d}.txt", io.BytesIO(b"x"))
+    for i in range(12):
+        repo.write(f"many/sub{i:02d}/f.txt", io.BytesIO(b"x"))
     repo.write("kept.txt", io.BytesIO(b"kept"))
-    assert len(repo.list_artifacts("many")) == 1005  # listing follows the pages, 1000 keys each
+    listed = repo.list_artifacts("many")
+    assert [f.path for f in listed] == sorted([f"many/{i:02d}.txt" for i in range(25)]
+                                              + [f"many/sub{i:02d}" for i in range(12)])
+    assert len(list(repo.iter_files("many"))) == 37
     repo.delete_artifacts("many")
     assert repo.list_artifacts("many") == []
     assert [f.path for f in repo.list_artifacts()] == ["kept.txt"]

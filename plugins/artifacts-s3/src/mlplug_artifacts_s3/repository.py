@@ -25,6 +25,7 @@ from mlplug.entities import FileInfo
 from mlplug.errors import InvalidParameter, MlplugError, NotFound
 
 from mlplug_artifacts_s3.client import s3_client, upload_extra_args
+from mlplug_artifacts_s3.streams import FullReads, seekable
 
 _MIB = 1024 * 1024
 _TRANSFER = TransferConfig(multipart_threshold=8 * _MIB, multipart_chunksize=8 * _MIB, max_concurrency=8)
@@ -42,6 +43,8 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
 
 class S3ArtifactRepository(ArtifactRepository, MultipartUploadSupport):
     """Artifacts below `s3://bucket/prefix`; settings are read from the environment (see `client`)."""
+
+    page_size = 1000  # keys per listing request, and so per batched delete (S3's maximum for both)
 
     def __init__(self, artifact_uri: str, tracking_uri: str | None = None):
         super().__init__(artifact_uri, tracking_uri)
@@ -70,6 +73,12 @@ class S3ArtifactRepository(ArtifactRepository, MultipartUploadSupport):
         content_type = mimetypes.guess_type(key)[0]
         return {**({"ContentType": content_type} if content_type else {}), **self._extra_args}
 
+    def _pages(self, prefix: str, delimiter: str | None = None) -> Iterator[dict]:
+        """The pages of a listing of `prefix`, `page_size` keys (and common prefixes) each."""
+        args = {"Bucket": self.bucket, "Prefix": prefix, **({"Delimiter": delimiter} if delimiter else {})}
+        return self.client.get_paginator("list_objects_v2").paginate(
+            **args, PaginationConfig={"PageSize": self.page_size})
+
     @contextlib.contextmanager
     def _errors(self, action: str, path: str | None) -> Iterator[None]:
         """Turn S3's error codes into mlplug errors that say what to fix."""
@@ -82,7 +91,8 @@ class S3ArtifactRepository(ArtifactRepository, MultipartUploadSupport):
     def write(self, path: str, stream: BinaryIO) -> None:
         key = self._file_key(path)
         with self._errors("upload", path):
-            self.client.upload_fileobj(stream, self.bucket, key, ExtraArgs=self._upload_args(key),
+            source = stream if seekable(stream) else FullReads(stream)
+            self.client.upload_fileobj(source, self.bucket, key, ExtraArgs=self._upload_args(key),
                                        Config=_TRANSFER)
 
     def log_artifact(self, local_file: str, artifact_path: str | None = None) -> None:
@@ -96,8 +106,7 @@ class S3ArtifactRepository(ArtifactRepository, MultipartUploadSupport):
         prefix = self._dir_prefix(safe_relpath(path))
         infos = []
         with self._errors("list", path):
-            for page in self.client.get_paginator("list_objects_v2").paginate(
-                    Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+            for page in self._pages(prefix, delimiter="/"):
                 for common in page.get("CommonPrefixes", []):
                     infos.append(FileInfo(self._relative(common["Prefix"].rstrip("/")), True))
                 for obj in page.get("Contents", []):
@@ -109,7 +118,7 @@ class S3ArtifactRepository(ArtifactRepository, MultipartUploadSupport):
         """Every file below `path` from one flat listing (no request per directory level)."""
         prefix = self._dir_prefix(safe_relpath(path))
         with self._errors("list", path):
-            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            for page in self._pages(prefix):
                 for obj in page.get("Contents", []):
                     if not obj["Key"].endswith("/"):
                         yield FileInfo(self._relative(obj["Key"]), False, obj["Size"])
@@ -139,8 +148,7 @@ class S3ArtifactRepository(ArtifactRepository, MultipartUploadSupport):
         with self._errors("delete", path):
             if rel:
                 self._delete_keys([self._key(rel)])
-            for page in self.client.get_paginator("list_objects_v2").paginate(
-                    Bucket=self.bucket, Prefix=self._dir_prefix(rel)):
+            for page in self._pages(self._dir_prefix(rel)):
                 self._delete_keys([obj["Key"] for obj in page.get("Contents", [])])
 
     def _delete_keys(self, keys: list[str]) -> None:

@@ -39,7 +39,10 @@ def _non_negative(_ctx: click.Context, _param: click.Parameter, value: int | Non
                    "then sqlite:///mlplug.db).")
 @click.pass_context
 def experiments(ctx: click.Context, tracking_uri: str | None) -> None:
-    """Manage experiments (in the store that the tracking URI names: a database or a server)."""
+    """Create, search, rename, delete and restore experiments.
+
+    They live in the store that the tracking URI names: a database or a tracking server.
+    """
     ctx.meta[_URI_KEY] = tracking_uri
 
 
@@ -69,7 +72,7 @@ def _all_experiments(client, view_type: int, max_results: int | None) -> list:
         page_size = PAGE_SIZE if max_results is None else min(PAGE_SIZE, max_results - len(found))
         page = client.search_experiments(view_type=view_type, max_results=page_size, page_token=token)
         found.extend(page)
-        token = getattr(page, "token", None)
+        token = page.token
         if not token:
             break
     return found

@@ -30,7 +30,10 @@ def _client():
                    "then sqlite:///mlplug.db).")
 @click.pass_context
 def runs(ctx: click.Context, tracking_uri: str | None) -> None:
-    """Manage runs (in the store that the tracking URI names: a database or a server)."""
+    """List, describe, delete and restore runs.
+
+    They live in the store that the tracking URI names: a database or a tracking server.
+    """
     ctx.meta[_URI_KEY] = tracking_uri
 
 
@@ -52,7 +55,7 @@ def _all_runs(client, experiment_id: str, view_type: int) -> list:
         page = client.search_runs(experiment_ids=[experiment_id], run_view_type=view_type, max_results=PAGE_SIZE,
                                   page_token=token)
         found.extend(page)
-        token = getattr(page, "token", None)
+        token = page.token
         if not token:
             return found
 

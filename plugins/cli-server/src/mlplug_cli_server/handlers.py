@@ -13,7 +13,7 @@ from mlplug import validation
 from mlplug.entities import DatasetInput, Metric, Param, RunStatus, RunTag, ViewType, decode_float
 from mlplug.errors import InvalidParameter, NotFound
 
-from mlplug_cli_server.parsing import Params, invalid, missing, to_int
+from mlplug_cli_server.parsing import INT64_MAX, INT64_MIN, Params, invalid, missing, to_int
 
 EMPTY: dict = {}
 SEARCH_DEFAULT_MAX_RESULTS = 1000
@@ -48,7 +48,8 @@ def _int_field(item: dict, name: str, where: str, default: int | None = None) ->
 
 def _metric(item: dict, where: str = "") -> Metric:
     key, value, timestamp, step = item.get("key"), item.get("value"), item.get("timestamp"), item.get("step", 0)
-    if type(key) is str and type(value) in (float, int) and type(timestamp) is int and type(step) is int:
+    if type(key) is str and type(value) in (float, int) and type(timestamp) is int and type(step) is int \
+            and INT64_MIN <= timestamp <= INT64_MAX and INT64_MIN <= step <= INT64_MAX:
         # The shape every client sends; only other shapes need the checks below.
         return Metric(key, float(value), timestamp, step, None, item.get("dataset_name") or None,
                       item.get("dataset_digest") or None, item.get("model_id") or None)
@@ -63,6 +64,22 @@ def _metric(item: dict, where: str = "") -> Metric:
     return Metric(key, value, _int_field(item, "timestamp", where), _int_field(item, "step", where, 0),
                   dataset_name=item.get("dataset_name") or None, dataset_digest=item.get("dataset_digest") or None,
                   model_id=item.get("model_id") or None)
+
+
+def _dataset_input(item: dict) -> DatasetInput:
+    dataset = item.get("dataset")
+    if not isinstance(dataset, dict):
+        raise invalid("datasets.dataset", dataset, "an object")
+    tags = Params(item).objects("tags")
+    return DatasetInput(
+        _str_field(dataset, "name", "datasets.dataset"), _str_field(dataset, "digest", "datasets.dataset"),
+        _str_field(dataset, "source_type", "datasets.dataset", ""), _str_field(dataset, "source", "datasets.dataset", ""),
+        _optional_str(dataset, "schema", "datasets.dataset"), _optional_str(dataset, "profile", "datasets.dataset"),
+        _tag_dict(tags, "datasets.tags"))
+
+
+def _optional_str(item: dict, name: str, where: str) -> str | None:
+    return _str_field(item, name, where, "") if item.get(name) is not None else None
 
 
 def _tags(items: list[dict], where: str) -> list[RunTag]:
@@ -226,10 +243,7 @@ def log_model(ctx, p: Params) -> dict:
 
 def log_inputs(ctx, p: Params) -> dict:
     run_id = p.run_id()
-    try:
-        datasets = [DatasetInput.from_dict(d) for d in p.objects("datasets")]
-    except (AttributeError, TypeError) as err:
-        raise InvalidParameter(f"Malformed dataset input: {err}") from None
+    datasets = [_dataset_input(d) for d in p.objects("datasets")]
     models = [_str_field(m, "model_id", "models") for m in p.objects("models")]
     ctx.store.log_inputs(run_id, datasets=datasets, models=models)
     return EMPTY

@@ -18,6 +18,7 @@ _JSON_TYPES = ("application/json",)
 # Largest API request body: dataset profiles may hold 16 MB of text; artifacts go through the proxy.
 MAX_JSON_BODY = 64 * 1024 * 1024
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _SNAKE_KEYS: set[str] = set()
 _SNAKE_KEYS_LIMIT = 1024  # field names are few; the bound only stops odd clients from growing the set
 
@@ -60,18 +61,22 @@ _decode = json.JSONDecoder(object_hook=_snake_keys).decode
 
 
 def to_int(name: str, value: Any) -> int:
+    """A proto int64 field: an integer (or its decimal string) within 64 bits."""
     if isinstance(value, bool):
         raise invalid(name, value, "an integer")
+    number = None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str):
         try:
-            return int(value.strip())
+            number = int(value.strip())
         except ValueError:
             pass
-    raise invalid(name, value, "an integer")
+    if number is None or not INT64_MIN <= number <= INT64_MAX:
+        raise invalid(name, value, "a 64-bit integer")
+    return number
 
 
 def to_bool(name: str, value: Any) -> bool:

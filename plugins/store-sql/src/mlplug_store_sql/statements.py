@@ -26,6 +26,11 @@ class Statements:
         self.insert_metrics = self.insert_ignore(schema.metrics)
         self.insert_params = self.insert_ignore(schema.params)
         self.upsert_tags = self.upsert(schema.tags, ("value",))
+        # Single-row writes guarded by "the run is active" (the log_metric/log_param/set_tag fast paths).
+        # MySQL reports matched rather than inserted rows, so a skipped duplicate param would look written.
+        self.insert_metric_if_active = self._if_run_active(schema.metrics)
+        self.insert_param_if_active = None if self.mysql else self._if_run_active(schema.params)
+        self.upsert_tag_if_active = self._if_run_active(schema.tags, ("value",))
         self.upsert_experiment_tags = self.upsert(schema.experiment_tags, ("value",))
         self.insert_dataset = self.insert_ignore(schema.datasets, any_key=True)
         self.insert_run_inputs = self.insert_ignore(schema.run_inputs)
@@ -46,6 +51,26 @@ class Statements:
             first_key = table.primary_key.columns.values()[0]
             return stmt.on_duplicate_key_update({first_key.name: first_key})
         return stmt.on_conflict_do_nothing(index_elements=None if any_key else list(table.primary_key.columns))
+
+    def _if_run_active(self, table: sa.Table, update: Sequence[str] = ()) -> Any:
+        """INSERT of one row that happens only while its run is active: check and write in one statement.
+
+        A row count of 0 means the run is missing or not active, or (without `update`, except on MySQL)
+        that the row existed; with `update`, an existing row's `update` columns are overwritten.
+        """
+        runs = schema.runs.c
+        names = [c.name for c in table.columns]
+        values = sa.select(*[runs.run_id if n == "run_id" else sa.bindparam(n, type_=table.c[n].type)
+                             for n in names]).where(runs.run_id == sa.bindparam("run_id"),
+                                                    runs.lifecycle_stage == "active")
+        # SQLAlchemy keeps an INSERT's row count only when asked to.
+        stmt = self._insert(table).from_select(names, values).execution_options(preserve_rowcount=True)
+        if self.mysql:
+            return stmt.on_duplicate_key_update({c: stmt.inserted[c] for c in update} or {"run_id": table.c.run_id})
+        keys = list(table.primary_key.columns)
+        if update:
+            return stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in update})
+        return stmt.on_conflict_do_nothing(index_elements=keys)
 
     def upsert(self, table: sa.Table, update: Sequence[str]) -> Any:
         """INSERT that overwrites `update` columns of rows whose primary key exists."""

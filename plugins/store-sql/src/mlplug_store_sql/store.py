@@ -462,19 +462,40 @@ class SqlTrackingStore(TrackingStore):
                     [{"run_id": run_id, "key": k, "value": v} for k, v in sorted(param_values.items())],
                     [{"run_id": run_id, "key": k, "value": v} for k, v in sorted(tag_values.items())])
 
+    # The single writes are benchmarked hot paths: the run check rides on the write itself.
     def log_metric(self, run_id: str, metric: Metric) -> None:
         validation.batch((metric,), (), ())
-        self._write(self._log_batch, run_id, [rows.metric_row(run_id, metric)], (), ())
+        self._write(self._log_metric, rows.metric_row(run_id, metric))
+
+    def _log_metric(self, conn: Connection, row: dict) -> None:
+        if conn.execute(self._sql.insert_metric_if_active, row).rowcount == 0:
+            self._active_run(conn, row["run_id"])  # raises, unless the point was simply logged before
+            return
+        self._sql.update_latest(conn, [row])
 
     def log_param(self, run_id: str, param: Param) -> None:
         validation.batch((), (param,), ())
         row = {"run_id": run_id, "key": param.key, "value": validation.param_value(param.key, param.value)}
-        self._write(self._log_batch, run_id, (), [row], ())
+        if self._sql.insert_param_if_active is None:
+            self._write(self._log_batch, run_id, (), [row], ())
+        else:
+            self._write(self._log_param, row)
+
+    def _log_param(self, conn: Connection, row: dict) -> None:
+        if conn.execute(self._sql.insert_param_if_active, row).rowcount == 0:
+            self._active_run(conn, row["run_id"])
+            self._write_params(conn, row["run_id"], [row])  # logged before: the value must be the same
 
     def set_tag(self, run_id: str, tag: RunTag) -> None:
         validation.batch((), (), (tag,))
-        row = {"run_id": run_id, "key": tag.key, "value": validation.tag_value(tag.key, tag.value)}
-        self._write(self._log_batch, run_id, (), (), [row])
+        self._write(self._set_tag, {"run_id": run_id, "key": tag.key,
+                                    "value": validation.tag_value(tag.key, tag.value)})
+
+    def _set_tag(self, conn: Connection, row: dict) -> None:
+        if conn.execute(self._sql.upsert_tag_if_active, row).rowcount == 0:
+            self._active_run(conn, row["run_id"])  # raises: the run is missing or not active
+        if row["key"] == RUN_NAME_TAG:
+            conn.execute(_SET_RUN, {"target_run_id": row["run_id"], "name": row["value"]})
 
     def _log_batch(self, conn: Connection, run_id: str, metric_rows: Sequence[dict], param_rows: Sequence[dict],
                    tag_rows: Sequence[dict]) -> None:

@@ -1,0 +1,48 @@
+"""Full reads, and a position, for streams that return less than asked, such as HTTP request bodies.
+
+A resumable upload reads one chunk at a time and takes a short read (whatever the socket had) for the
+end of the data, finishing the object early; it also asks the stream for its position (`tell`), which
+a request body cannot answer. Wrapped, a read returns all it asks for unless the stream has ended.
+"""
+from __future__ import annotations
+
+import io
+from typing import BinaryIO
+
+
+class FullReads(io.RawIOBase):
+    """A forward-only view of `stream` whose `read(n)` returns n bytes unless the stream ends."""
+
+    def __init__(self, stream: BinaryIO):
+        self._stream = stream
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            data = self._stream.read()
+        else:
+            parts, missing = [], size
+            while missing > 0 and (chunk := self._stream.read(missing)):
+                parts.append(chunk)
+                missing -= len(chunk)
+            data = b"".join(parts)
+        self._position += len(data)
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def seekable(stream: BinaryIO) -> bool:
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
