@@ -61,7 +61,8 @@ class Server:
         return f"{self.url}{self.prefix}/api/2.0/mlflow-artifacts/artifacts" + (f"/{path}" if path else "")
 
     def output(self) -> str:
-        self._log_file.flush()
+        if not self._log_file.closed:
+            self._log_file.flush()
         return self.log.read_text()
 
     def worker_pids(self) -> list[int]:

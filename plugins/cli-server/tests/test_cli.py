@@ -98,9 +98,11 @@ def test_command_module_imports_only_click():
 
 
 def test_server_stops_cleanly_on_sigterm(start_server):
-    server = start_server()
+    server = start_server(workers=2)
+    assert requests.post(server.api("experiments/create"), json={"name": "before-stop"}).status_code == 200
     server.stop()
     assert server.proc.returncode == 0
+    assert "Traceback" not in server.output() and "Error" not in server.output()
 
 
 def test_http11_clients_keep_their_connection(server):

@@ -6,7 +6,6 @@ import os
 
 import pytest
 import requests
-
 from mlplug.testing import write_fake_distribution
 
 # A local repository that "uploads" parts by recording the calls, so the test sees what the proxy passed.
@@ -72,7 +71,8 @@ def test_multipart_create_complete_abort_reach_the_repository(mpu_server):
     r = requests.post(f"{base}/complete/1/run/artifacts/model",
                       json={"path": "C:\\\\Users\\\\me\\\\big.bin", "upload_id": "up-1", "parts": parts})
     assert (r.status_code, r.json()) == (200, {})
-    assert requests.post(f"{base}/abort/1/run/artifacts/model", json={"path": "big.bin", "upload_id": "up-2"}).json() == {}
+    r = requests.post(f"{base}/abort/1/run/artifacts/model", json={"path": "big.bin", "upload_id": "up-2"})
+    assert r.json() == {}
     assert _calls(mpu_server) == [["create", "1/run/artifacts/model/big.bin", 2],
                                   ["complete", "1/run/artifacts/model/big.bin", "up-1", parts],
                                   ["abort", "1/run/artifacts/model/big.bin", "up-2"]]

@@ -124,7 +124,12 @@ def test_wrong_types_are_400_not_500(http, server, run_id, experiment_id):
         ("runs/search", {"experiment_ids": experiment_id}),
         ("runs/search", {"experiment_ids": [experiment_id], "max_results": -1}),
         ("runs/search", {"experiment_ids": [experiment_id], "max_results": 50001}),
+        ("runs/log-metric", {"run_id": run_id, "key": "m", "value": 1, "timestamp": 2**70}),
+        ("runs/create", {"experiment_id": experiment_id, "start_time": str(2**64)}),
         ("runs/log-inputs", {"run_id": run_id, "datasets": ["x"]}),
+        ("runs/log-inputs", {"run_id": run_id, "datasets": [{"dataset": {"name": True, "digest": "d"}}]}),
+        ("runs/log-inputs", {"run_id": run_id, "datasets": [{"dataset": {"name": "n", "digest": "d", "schema": []}}]}),
+        ("runs/log-inputs", {"run_id": run_id, "datasets": [{"dataset": {"name": "n", "digest": "d"}, "tags": "t"}]}),
         ("runs/log-model", {"run_id": run_id, "model_json": "not json"}),
         ("runs/log-model", {"run_id": run_id, "model_json": "{}"}),
     ]

@@ -71,10 +71,11 @@ def _dataset_input(item: dict) -> DatasetInput:
     if not isinstance(dataset, dict):
         raise invalid("datasets.dataset", dataset, "an object")
     tags = Params(item).objects("tags")
+    where = "datasets.dataset"
     return DatasetInput(
-        _str_field(dataset, "name", "datasets.dataset"), _str_field(dataset, "digest", "datasets.dataset"),
-        _str_field(dataset, "source_type", "datasets.dataset", ""), _str_field(dataset, "source", "datasets.dataset", ""),
-        _optional_str(dataset, "schema", "datasets.dataset"), _optional_str(dataset, "profile", "datasets.dataset"),
+        _str_field(dataset, "name", where), _str_field(dataset, "digest", where),
+        _str_field(dataset, "source_type", where, ""), _str_field(dataset, "source", where, ""),
+        _optional_str(dataset, "schema", where), _optional_str(dataset, "profile", where),
         _tag_dict(tags, "datasets.tags"))
 
 

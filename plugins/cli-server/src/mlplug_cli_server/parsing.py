@@ -116,7 +116,7 @@ def json_body(request) -> dict:
         data = _decode(raw.decode())
         if isinstance(data, str):
             data = _decode(data)
-    except (ValueError, UnicodeDecodeError) as err:
+    except (ValueError, RecursionError) as err:  # bad JSON or UTF-8, or nesting deeper than Python's stack
         raise InvalidParameter(f"Malformed JSON request body: {err}") from None
     if not isinstance(data, dict):
         raise InvalidParameter(f"The request body must be a JSON object, got {type(data).__name__}.")

@@ -122,6 +122,7 @@ class MlplugGunicorn(BaseApplication):
             self.cfg.set(key, value)
         banner = self.banner
         self.cfg.set("when_ready", lambda _arbiter: print(banner, file=sys.stderr, flush=True))
+        self.cfg.set("worker_exit", _close_worker_store)
 
     def load(self):
         import logging
@@ -134,6 +135,14 @@ class MlplugGunicorn(BaseApplication):
         app_log.handlers, app_log.propagate = list(gunicorn_log.handlers), False
         app_log.setLevel(gunicorn_log.level)
         return create_app(self.server_config)
+
+
+def _close_worker_store(_arbiter, worker) -> None:
+    """Let the store release its connections when a worker stops (SQLite checkpoints its WAL then)."""
+    app = getattr(worker, "wsgi", None)
+    context = getattr(app, "extensions", {}).get("mlplug") if app is not None else None
+    if context is not None:
+        context.close()
 
 
 def serve(config: ServerConfig, host: str, port: int, workers: int, gunicorn_opts: str | None,

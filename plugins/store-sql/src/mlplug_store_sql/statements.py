@@ -1,4 +1,5 @@
-"""The write statements whose SQL differs by backend: insert-or-ignore, upsert, latest-metric upsert.
+"""The write statements whose SQL differs by backend: insert-or-ignore, upsert, latest-metric upsert,
+and the single-row writes that happen only while their run is active.
 
 Built once per store (SQLAlchemy then reuses their compiled form) and executed with lists of row dicts,
 which the driver sends as one executemany. Callers pass rows without duplicate keys.

@@ -1,7 +1,8 @@
 """SqlTrackingStore: the TrackingStore contract on SQLAlchemy Core, for SQLite, PostgreSQL and MySQL.
 
-Every write is one short transaction (BEGIN IMMEDIATE on SQLite) that first checks the run is active;
-a batch is validated whole before it starts. The database itself decides whether a point becomes a key's
+Every write is one short transaction (BEGIN IMMEDIATE on SQLite) that checks the run is active (the
+single log_metric / log_param / set_tag writes fold that check into the write itself); a batch is
+validated whole before its transaction starts. The database itself decides whether a point becomes a key's
 latest metric, so concurrent writers (threads, gunicorn workers) cannot lose an update. Reading a page of
 runs loads the params, tags, metrics and inputs of the whole page with one query each.
 """

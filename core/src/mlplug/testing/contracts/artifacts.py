@@ -393,12 +393,14 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(argv: Sequence[str], port: int, log_path: Path, env: Mapping[str, str] | None = None,
-                   cwd: str | None = None, startup_timeout: float = 60) -> Iterator[subprocess.Popen]:
+                   cwd: str | None = None, startup_timeout: float = 60,
+                   stop_timeout: float = 10) -> Iterator[subprocess.Popen]:
     """Run `argv` (a server listening on 127.0.0.1:`port`) for the duration of the block.
 
     Waits until the port accepts connections; the server's output goes to `log_path`, whose tail is in
-    the error if the server exits or does not come up in time. The process is terminated afterwards
-    (killed if it ignores that).
+    the error if the server exits or does not come up in time. The process is terminated afterwards,
+    and killed if it has not exited after `stop_timeout` seconds (an in-memory server has nothing to
+    save, so a short timeout just skips a slow graceful shutdown).
     """
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -409,7 +411,7 @@ def running_server(argv: Sequence[str], port: int, log_path: Path, env: Mapping[
         finally:
             proc.terminate()
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=stop_timeout)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
