@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Store-level throughput of SqlTrackingStore (no HTTP): prints one JSON object.
 
-Usage: store_bench.py [URI] [--scale S]
+Usage: .venv/bin/python bench/store_sql.py [URI] [--scale S]
 URI defaults to a fresh SQLite file in a temporary directory. Numbers are per process, single-threaded.
 """
 from __future__ import annotations
