@@ -30,8 +30,10 @@ def azurite_blob_command() -> Path:
         npm = shutil.which("npm")
         if not npm:
             pytest.skip("npm is not installed, so Azurite cannot be installed for the Azure tests")
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--prefix", str(AZURITE_DIR)], check=True,
-                       timeout=900, stdin=subprocess.DEVNULL, capture_output=True)
+        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--prefix", str(AZURITE_DIR)], text=True,
+                              timeout=900, stdin=subprocess.DEVNULL, capture_output=True)
+        if done.returncode != 0:
+            pytest.fail(f"`npm ci --prefix {AZURITE_DIR}` failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return command
 
 

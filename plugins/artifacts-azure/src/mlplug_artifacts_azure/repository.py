@@ -143,7 +143,7 @@ class AzureBlobArtifactRepository(ArtifactRepository):
 
     def _delete_batch(self, names: list[str]) -> None:
         responses = self.container.delete_blobs(*names, raise_on_any_failure=False)
-        failed = [(name, r) for name, r in zip(names, responses) if r.status_code not in (200, 202, 404)]
+        failed = [(name, r) for name, r in zip(names, responses, strict=True) if r.status_code not in (200, 202, 404)]
         if failed:
             name, response = failed[0]
             raise MlplugError(f"Could not delete {len(failed)} blob(s) in container '{self.location.container}', "
@@ -174,6 +174,9 @@ def _translate(err: HttpResponseError, action: str, path: str, container: str) -
         return NotFound(f"Cannot {what}: container '{container}' does not exist. Create it or fix the artifact URI.")
     if isinstance(err, ResourceNotFoundError) or code == "BlobNotFound":
         return NotFound(f"No such artifact: '{path}'")
+    if err.status_code == 412:  # the ETag a download is pinned to no longer matches
+        return MlplugError(f"Cannot {what}: the blob changed while it was read (it was overwritten); "
+                           "read it again.", "RESOURCE_CONFLICT")
     if err.status_code in (401, 403):
         return MlplugError(f"Cannot {what} in container '{container}': {code or err.reason}. Check the Azure "
                            "credentials (AZURE_STORAGE_CONNECTION_STRING / AZURE_STORAGE_ACCESS_KEY) and the "

@@ -183,7 +183,7 @@ class S3ArtifactRepository(ArtifactRepository, MultipartUploadSupport):
             s3_parts = sorted(({"PartNumber": int(p["part_number"]), "ETag": p["etag"]} for p in parts),
                               key=lambda part: part["PartNumber"])
         except (KeyError, TypeError, ValueError):
-            raise InvalidParameter("Each part needs a numeric 'part_number' and the 'etag' its upload returned.") from None
+            raise InvalidParameter("Each part needs a numeric 'part_number' and the 'etag' its PUT returned.") from None
         with self._errors("complete the multipart upload of", path):
             self.client.complete_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id,
                                                   MultipartUpload={"Parts": s3_parts})
