@@ -1,17 +1,13 @@
 """Fixtures for the cross-plugin tests: throwaway environments built from this workspace with uv."""
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from mlplug.testing.servers import MlplugServer
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -51,43 +47,8 @@ def workspace_venv(tmp_path_factory):
     return build
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _answers_health(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=1) as response:
-            return response.read() == b"OK"
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def tracking_server(tmp_path_factory):
     """A real `mlplug server` (gunicorn, 2 workers) on SQLite with the artifact proxy; yields its URL."""
-    workdir = tmp_path_factory.mktemp("server")
-    url = f"http://127.0.0.1:{_free_port()}"
-    log = open(workdir / "server.log", "w")
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("mlplug")), "server", "--port", url.rsplit(":", 1)[1],
-                             "--workers", "2", "--backend-store-uri", f"sqlite:///{workdir / 'mlplug.db'}",
-                             "--artifacts-destination", str(workdir / "mlartifacts")],
-                            cwd=workdir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not _answers_health(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"mlplug server did not start:\n{(workdir / 'server.log').read_text()}")
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+    with MlplugServer(tmp_path_factory.mktemp("server"), workers=2) as server:
+        yield server.url

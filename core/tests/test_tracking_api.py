@@ -6,15 +6,9 @@ store and the artifact proxy).
 """
 from __future__ import annotations
 
-import contextlib
 import getpass
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from fractions import Fraction
 from pathlib import Path
@@ -26,54 +20,16 @@ from mlplug import config, known_plugins
 from mlplug.entities import DatasetInput, Metric, Param, RunTag, ViewType
 from mlplug.errors import InvalidParameter, MlplugError, NotFound, PluginError
 from mlplug.tracking import artifacts, context, fluent
+from mlplug.testing.servers import MlplugServer
 from mlplug.tracking.client import MlplugClient, split_batch
 
 ENV = ("RUN_ID", "EXPERIMENT_ID", "EXPERIMENT_NAME", "TRACKING_URI", "REGISTRY_URI")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running_server(workdir: Path):
-    """A real `mlplug server` with its own SQLite database and artifact directory; yields its URL."""
-    port = _free_port()
-    log = open(workdir / "server.log", "wb")
-    cmd = [str(Path(sys.executable).with_name("mlplug")), "server", "--backend-store-uri",
-           f"sqlite:///{workdir / 'mlplug.db'}", "--artifacts-destination", str(workdir / "mlartifacts"),
-           "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
-    proc = subprocess.Popen(cmd, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"mlplug server exited: {(workdir / 'server.log').read_text()}")
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("mlplug server did not become healthy within 60 s") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
-
-
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory):
-    with running_server(tmp_path_factory.mktemp("server")) as url:
-        yield url
+    with MlplugServer(tmp_path_factory.mktemp("server"), workers=2) as server:
+        yield server.url
 
 
 @pytest.fixture(params=["sqlite", "http"])

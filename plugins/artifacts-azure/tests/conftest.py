@@ -15,7 +15,7 @@ from typing import Iterator
 
 import pytest
 
-from mlplug.testing.contracts.artifacts import free_port, running_server
+from mlplug.testing.servers import free_port, running_server
 
 AZURITE_DIR = Path(__file__).parent / "azurite"
 ACCOUNT = "devstoreaccount1"

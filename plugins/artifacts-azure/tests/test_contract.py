@@ -5,7 +5,8 @@ import uuid
 
 import pytest
 
-from mlplug.testing.contracts.artifacts import ArtifactRepositoryContract, free_port
+from mlplug.testing.contracts.artifacts import ArtifactRepositoryContract
+from mlplug.testing.servers import free_port
 from mlplug_artifacts_azure.repository import AzureBlobArtifactRepository
 
 

@@ -13,7 +13,7 @@ from typing import Iterator
 
 import pytest
 
-from mlplug.testing.contracts.artifacts import free_port, running_server
+from mlplug.testing.servers import free_port, running_server
 
 BUCKET = "mlplug-test"
 

@@ -5,7 +5,8 @@ import uuid
 
 import pytest
 
-from mlplug.testing.contracts.artifacts import ArtifactRepositoryContract, free_port
+from mlplug.testing.contracts.artifacts import ArtifactRepositoryContract
+from mlplug.testing.servers import free_port
 from mlplug_artifacts_s3.client import s3_client
 from mlplug_artifacts_s3.repository import S3ArtifactRepository
 

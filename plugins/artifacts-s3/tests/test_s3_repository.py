@@ -14,7 +14,8 @@ from botocore.exceptions import SSLError
 
 from mlplug.errors import InvalidParameter, NotFound, PluginError
 from mlplug.host import get_host
-from mlplug.testing.contracts.artifacts import OneWayStream, free_port, running_server
+from mlplug.testing.contracts.artifacts import OneWayStream
+from mlplug.testing.servers import free_port, running_server
 from mlplug_artifacts_s3.client import s3_client
 from mlplug_artifacts_s3.repository import S3ArtifactRepository, parse_s3_uri
 

@@ -1,22 +1,15 @@
 """Servers for the REST store's tests: a scripted stub on loopback, and a real `mlplug server`."""
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Iterator
 
 import pytest
+from mlplug.testing.servers import MlplugServer
 
 
 @dataclass
@@ -97,51 +90,10 @@ class StubServer:
         self.server.server_close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running_server(workdir: Path, workers: int = 2):
-    """A real `mlplug server` on a free port with its own SQLite database; yields its base URL."""
-    port = _free_port()
-    log = open(workdir / "server.log", "wb")
-    cmd = [str(Path(sys.executable).with_name("mlplug")), "server", "--backend-store-uri",
-           f"sqlite:///{workdir / 'mlplug.db'}", "--artifacts-destination", str(workdir / "mlartifacts"),
-           "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-    proc = subprocess.Popen(cmd, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                log_text = (workdir / "server.log").read_text()
-                raise RuntimeError(f"mlplug server exited with {proc.returncode}: {log_text}")
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("mlplug server did not become healthy within 60 s") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
-
-
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory) -> Iterator[str]:
-    with running_server(tmp_path_factory.mktemp("server")) as url:
-        yield url
+    with MlplugServer(tmp_path_factory.mktemp("server"), workers=2) as server:
+        yield server.url
 
 
 @pytest.fixture

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from abc import ABC, abstractmethod
 from typing import BinaryIO, Iterator
 from urllib.parse import unquote
 
 from mlplug.entities import FileInfo
 from mlplug.errors import InvalidParameter
+
+# `C:/x` or a bare `C:` names another drive; `a:b.txt` is an ordinary name.
+_DRIVE = re.compile(r"^[A-Za-z]:(/|$)")
 
 
 def safe_relpath(path: str | None) -> str:
@@ -26,7 +30,7 @@ def safe_relpath(path: str | None) -> str:
     for candidate in (path, decoded):
         if "\x00" in candidate or "\\" in candidate:
             raise InvalidParameter(f"Invalid artifact path: {path!r}")
-        if candidate.startswith("/") or (len(candidate) > 1 and candidate[1] == ":"):
+        if candidate.startswith("/") or _DRIVE.match(candidate):
             raise InvalidParameter(f"Invalid artifact path: {path!r}; artifact paths must be relative")
         if any(part == ".." for part in candidate.split("/")):
             raise InvalidParameter(f"Invalid artifact path: {path!r}; '..' is not allowed")

@@ -27,7 +27,7 @@ from mlplug.entities import FileInfo
 from mlplug.errors import InvalidParameter, MlplugError, NotFound
 
 from mlplug_artifacts_gcs.client import gcs_client
-from mlplug_artifacts_gcs.streams import FullReads, seekable
+from mlplug.streams import FullReads, seekable
 
 _MIB = 1024 * 1024
 

@@ -25,7 +25,7 @@ from mlplug.entities import FileInfo
 from mlplug.errors import InvalidParameter, MlplugError, NotFound
 
 from mlplug_artifacts_s3.client import s3_client, upload_extra_args
-from mlplug_artifacts_s3.streams import FullReads, seekable
+from mlplug.streams import FullReads, seekable
 
 _MIB = 1024 * 1024
 _TRANSFER = TransferConfig(multipart_threshold=8 * _MIB, multipart_chunksize=8 * _MIB, max_concurrency=8)

@@ -19,21 +19,16 @@ Two optional fixtures switch on more checks (the tests that need them skip other
   InvalidParameter there too instead of a connection error.
 
 `OneWayStream` (reads like an HTTP request body: short reads, no seek, no tell) helps test uploads, and
-`running_server` / `free_port` help backends that test against a local emulator process.
+Emulator fixtures start their processes with `mlplug.testing.servers` (`free_port`, `running_server`).
 Nothing here imports more than pytest and mlplug's kernel.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
-import os
 import random
-import socket
-import subprocess
-import time
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Mapping, Sequence
+from typing import BinaryIO, Callable
 
 import pytest
 
@@ -50,6 +45,7 @@ UNUSUAL_NAMES = [
     "%41%20not-decoded.txt",
     "%2e.txt",
     "colon:in:name.txt",
+    "a:b.txt",  # a colon second is not a Windows drive here
     "hash#1.txt",
     "plus+sign.txt",
     "question?mark.txt",
@@ -388,54 +384,3 @@ def _accepted_traversals(repo, operation: str, tmp_path: Path) -> list[str]:
             continue
         accepted.append(path)
     return accepted
-
-
-# --- helpers for backends tested against a local emulator ---------------------------------------------
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running_server(argv: Sequence[str], port: int, log_path: Path, env: Mapping[str, str] | None = None,
-                   cwd: str | None = None, startup_timeout: float = 60,
-                   stop_timeout: float = 10) -> Iterator[subprocess.Popen]:
-    """Run `argv` (a server listening on 127.0.0.1:`port`) for the duration of the block.
-
-    Waits until the port accepts connections; the server's output goes to `log_path`, whose tail is in
-    the error if the server exits or does not come up in time. The process is terminated afterwards,
-    and killed if it has not exited after `stop_timeout` seconds (an in-memory server has nothing to
-    save, so a short timeout just skips a slow graceful shutdown).
-    """
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(list(argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env={**os.environ, **(env or {})}, cwd=cwd)
-        try:
-            _wait_for_port(proc, port, log_path, startup_timeout)
-            yield proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=stop_timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def _wait_for_port(proc: subprocess.Popen, port: int, log_path: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode} before listening on port {port}:\n"
-                               f"{_tail(log_path)}")
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"{proc.args[0]} did not listen on port {port} within {timeout:.0f}s:\n{_tail(log_path)}")
-
-
-def _tail(path: Path, lines: int = 20) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])

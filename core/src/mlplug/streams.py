@@ -1,8 +1,9 @@
 """Full reads, and a position, for streams that return less than asked, such as HTTP request bodies.
 
-A resumable upload reads one chunk at a time and takes a short read (whatever the socket had) for the
-end of the data, finishing the object early; it also asks the stream for its position (`tell`), which
-a request body cannot answer. Wrapped, a read returns all it asks for unless the stream has ended.
+Cloud SDKs take a short read (whatever the socket had) for the end of the data: s3transfer then
+buffers the whole rest of the stream for a single PUT, and a GCS resumable upload finishes the object
+early. They also ask for the position (`tell`), which a request body cannot answer. Wrapped, a read
+returns all it asks for unless the stream has ended.
 """
 from __future__ import annotations
 
