@@ -1,21 +1,19 @@
-"""The acceptance test: the real MLflow 3.17 client (its own venv) drives this server."""
+"""The acceptance test: the real MLflow 3.17 client (its own venv) drives this server, on each backend."""
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
-
-MLFLOW_PYTHON = Path("/tmp/mlflow-client/bin/python")
-COMPAT = Path("/work/shared/acceptance/compat_client.py")
+from mlplug.testing.servers import MlplugServer
 
 
-@pytest.mark.skipif(not MLFLOW_PYTHON.exists(), reason="the real MLflow client venv /tmp/mlflow-client is missing "
-                    "(see /work/shared/acceptance/README.md to create it)")
-@pytest.mark.skipif(not COMPAT.exists(), reason=f"{COMPAT} is missing")
-def test_real_mlflow_client_tracking_and_artifacts(server):
-    result = subprocess.run([str(MLFLOW_PYTHON), str(COMPAT), server.url, "--sections", "tracking,artifacts"],
-                            capture_output=True, text=True, timeout=600, cwd=server.workdir)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mysql"])
+def test_real_mlflow_client_tracking_and_artifacts(backend, request, tmp_path, mlflow_python, compat_script):
+    uri = None if backend == "sqlite" else request.getfixturevalue(
+        "postgres_uri" if backend == "postgresql" else "mysql_uri")
+    with MlplugServer(tmp_path, workers=2, backend_store_uri=uri) as server:
+        result = subprocess.run([mlflow_python, compat_script, server.url, "--sections", "tracking,artifacts"],
+                                capture_output=True, text=True, timeout=600, cwd=tmp_path)
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
-    assert "FAIL" not in result.stdout
+    assert "compat: 17/17 checks passed" in result.stdout

@@ -14,19 +14,19 @@ import mlplug
 from mlplug import config
 from mlplug.tracking import artifacts, fluent
 
-MLFLOW_PYTHON = Path("/tmp/mlflow-client/bin/python")
+MLFLOW_PYTHON_PATH = Path(os.environ.get("MLFLOW_VENV", "/tmp/mlflow-client")) / "bin" / "python"
 
-pytestmark = pytest.mark.skipif(not MLFLOW_PYTHON.exists(),
-                                reason=f"the real MLflow client is not installed at {MLFLOW_PYTHON}; create it with "
-                                       "`uv venv /tmp/mlflow-client && VIRTUAL_ENV=/tmp/mlflow-client uv pip install "
-                                       "mlflow-skinny==3.17.2`")
+
+@pytest.fixture(autouse=True)
+def _needs_mlflow(mlflow_python):
+    """Skips (locally) or fails (in CI) when the real MLflow client venv is missing."""
 
 
 def run_mlflow(script: str, tracking_uri: str, tmp_path: Path) -> dict:
     """Run `script` with the real MLflow client; it prints one JSON object as its last line."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MLPLUG_", "VIRTUAL_ENV", "PYTHON"))}
     env["MLFLOW_TRACKING_URI"] = tracking_uri
-    out = subprocess.run([str(MLFLOW_PYTHON), "-c", textwrap.dedent(script)], capture_output=True, text=True,
+    out = subprocess.run([str(MLFLOW_PYTHON_PATH), "-c", textwrap.dedent(script)], capture_output=True, text=True,
                          env=env, cwd=tmp_path, timeout=180)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])

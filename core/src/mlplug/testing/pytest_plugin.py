@@ -6,6 +6,8 @@
 - `fake_plugins`: writes fake distributions (real `.dist-info` + modules) and puts them on sys.path.
 - `cli_runner`: runs `mlplug ...` in-process against that host: ``cli_runner.invoke(["plugins"])``.
 - `tracking_uri`: a fresh SQLite tracking database for the test, set through MLPLUG_TRACKING_URI.
+- `postgres_uri` / `mysql_uri`: a fresh database on the PostgreSQL / MariaDB server, per module.
+- `mlplug_server`: a real `mlplug server` (2 gunicorn workers, SQLite) per module.
 """
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from typing import Iterator, Mapping
 import pytest
 
 from mlplug.host import PluginHost, get_host, set_host
-from mlplug.testing import CliRunner, write_fake_distribution
+from mlplug.testing import CliRunner, databases, write_fake_distribution
+from mlplug.testing.servers import MlplugServer
 
 
 @pytest.fixture
@@ -98,3 +101,22 @@ def tracking_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     finally:
         config.set_tracking_uri(None)
         config.set_registry_uri(None)
+
+
+@pytest.fixture(scope="module")
+def postgres_uri() -> Iterator[str]:
+    with databases.fresh_database(databases.POSTGRES_ADMIN) as uri:
+        yield uri
+
+
+@pytest.fixture(scope="module")
+def mysql_uri() -> Iterator[str]:
+    with databases.fresh_database(databases.MYSQL_ADMIN) as uri:
+        yield uri
+
+
+@pytest.fixture(scope="module")
+def mlplug_server(tmp_path_factory) -> Iterator[MlplugServer]:
+    """A real `mlplug server` on SQLite with the artifact proxy; `.url`, `.api(path)`, `.destination`."""
+    with MlplugServer(tmp_path_factory.mktemp("mlplug-server"), workers=2) as server:
+        yield server
