@@ -29,7 +29,8 @@ def azurite_blob_command() -> Path:
     if not command.exists():
         npm = shutil.which("npm")
         if not npm:
-            pytest.skip("npm is not installed, so Azurite cannot be installed for the Azure tests")
+            pytest.skip("npm is not installed, so Azurite cannot be installed for the Azure tests "
+                        "(apt-get install npm, or run .ci/run)")
         done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--prefix", str(AZURITE_DIR)], text=True,
                               timeout=900, stdin=subprocess.DEVNULL, capture_output=True)
         if done.returncode != 0:
