@@ -9,7 +9,7 @@ from typing import Any
 
 _FLUENT = {
     "start_run", "end_run", "active_run", "last_active_run", "log_param", "log_params", "log_metric",
-    "log_metrics", "set_tag", "set_tags", "delete_tag", "log_artifact", "log_artifacts", "log_dict",
+    "log_metrics", "set_tag", "set_tags", "delete_tag", "log_artifact", "log_artifacts", "delete_artifacts", "log_dict",
     "log_text", "set_experiment", "create_experiment", "get_experiment", "get_experiment_by_name",
     "search_runs", "search_experiments", "get_run", "get_artifact_uri", "set_tracking_uri",
     "get_tracking_uri", "set_registry_uri", "get_registry_uri", "log_input",

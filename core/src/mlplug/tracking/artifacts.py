@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from mlplug import config
 from mlplug.errors import MlplugError, PluginError
+from mlplug.tracking import transfer
 from mlplug.uri import join, parse_runs_uri, redact, scheme_of, split_scheme
 
 
@@ -73,8 +74,12 @@ def _split_last(uri: str) -> tuple[str, str]:
 
 def download_artifacts(artifact_uri: str | None = None, run_id: str | None = None,
                        artifact_path: str | None = None, dst_path: str | None = None,
-                       tracking_uri: str | None = None) -> str:
-    """Download a file or directory, named by a URI or by run id and path; returns the local path."""
+                       tracking_uri: str | None = None, *, progress: bool | None = None,
+                       resume: bool = True) -> str:
+    """Download a file or directory, named by a URI or by run id and path; returns the local path.
+
+    Directories go file by file in parallel; with `resume`, files already present with the remote size
+    are kept (see `mlplug.tracking.transfer`)."""
     if (artifact_uri is None) == (run_id is None):
         raise ValueError("Give either artifact_uri, or run_id (with an optional artifact_path).")
     if run_id is not None:
@@ -84,7 +89,7 @@ def download_artifacts(artifact_uri: str | None = None, run_id: str | None = Non
     repo, path = locate(artifact_uri, tracking_uri)
     dst = dst_path or tempfile.mkdtemp(prefix="mlplug-artifacts-")
     os.makedirs(dst, exist_ok=True)
-    return repo.download_artifacts(path, dst)
+    return transfer.download(repo, path, dst, progress, resume).local_path
 
 
 def list_artifacts(artifact_uri: str, tracking_uri: str | None = None):

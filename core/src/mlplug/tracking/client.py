@@ -18,7 +18,7 @@ from mlplug import config, validation
 from mlplug.contracts.tracking import now_ms
 from mlplug.entities import (DatasetInput, Experiment, FileInfo, Metric, PagedList, Param, Run, RunInfo,
                              RunStatus, RunTag, ViewType)
-from mlplug.tracking import artifacts
+from mlplug.tracking import artifacts, transfer
 from mlplug.tracking.context import USER
 
 _ARTIFACT_URI_CACHE_SIZE = 1024
@@ -177,10 +177,13 @@ class MlplugClient:
     def list_artifacts(self, run_id: str, path: str | None = None) -> list[FileInfo]:
         return self._repository(run_id).list_artifacts(path)
 
-    def download_artifacts(self, run_id: str, path: str, dst_path: str | None = None) -> str:
+    def download_artifacts(self, run_id: str, path: str, dst_path: str | None = None, *,
+                           progress: bool | None = None, resume: bool = True) -> str:
+        """Download a file or tree; returns its local path. Trees go file by file in parallel, and with
+        `resume` files already present with the remote size are kept (see `mlplug.tracking.transfer`)."""
         dst = dst_path or tempfile.mkdtemp(prefix="mlplug-artifacts-")
         os.makedirs(dst, exist_ok=True)
-        return self._repository(run_id).download_artifacts(path, dst)
+        return transfer.download(self._repository(run_id), path, dst, progress, resume).local_path
 
     def log_artifact(self, run_id: str, local_path: str, artifact_path: str | None = None) -> None:
         """Upload one file (a directory is uploaded whole, under its own name)."""
@@ -188,12 +191,21 @@ class MlplugClient:
         repo = self._repository(run_id)
         if os.path.isdir(local_path):
             name = os.path.basename(os.path.normpath(local_path))
-            repo.log_artifacts(local_path, posixpath.join(artifact_path, name) if artifact_path else name)
+            transfer.upload_directory(repo, local_path, posixpath.join(artifact_path, name) if artifact_path else name)
         else:
             repo.log_artifact(local_path, artifact_path)
 
-    def log_artifacts(self, run_id: str, local_dir: str, artifact_path: str | None = None) -> None:
-        self._repository(run_id).log_artifacts(os.fspath(local_dir), artifact_path)
+    def log_artifacts(self, run_id: str, local_dir: str, artifact_path: str | None = None, *,
+                      progress: bool | None = None) -> None:
+        """Upload a directory tree into `artifact_path`, several files at a time."""
+        transfer.upload_directory(self._repository(run_id), os.fspath(local_dir), artifact_path, progress)
+
+    def delete_artifacts(self, run_id: str, path: str | None = None) -> None:
+        """Remove the file or tree `path` from the run's artifacts (all of them when `path` is empty).
+
+        Works on runs in any lifecycle stage; a path that does not exist is already deleted.
+        """
+        self._repository(run_id).delete_artifacts(path)
 
     def log_text(self, run_id: str, text: str, artifact_file: str) -> None:
         self._repository(run_id).write(artifact_file, io.BytesIO(text.encode("utf-8")))

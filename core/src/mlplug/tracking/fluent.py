@@ -377,6 +377,11 @@ def log_artifacts(local_dir: str, artifact_path: str | None = None, run_id: str 
     _client().log_artifacts(_run_id(run_id), local_dir, artifact_path)
 
 
+def delete_artifacts(artifact_path: str | None = None, run_id: str | None = None) -> None:
+    """Remove a file or tree from the active run's artifacts (or `run_id`'s); no path removes them all."""
+    _client().delete_artifacts(_run_id(run_id), artifact_path)
+
+
 def log_dict(dictionary: Any, artifact_file: str, run_id: str | None = None) -> None:
     _client().log_dict(_run_id(run_id), dictionary, artifact_file)
 

@@ -1,0 +1,1 @@
+"""mlplug artifacts: list, download, log-artifact, log-artifacts, delete (see commands.py)."""
