@@ -12,6 +12,7 @@ DISTRIBUTIONS: dict[str, dict[str, str]] = {
     "mlplug.commands": {
         "server": "mlplug-cli-server", "ui": "mlplug-cli-server",
         "experiments": "mlplug-cli-experiments", "runs": "mlplug-cli-runs", "db": _SQL,
+        "artifacts": "mlplug-cli-artifacts",
     },
     "mlplug.tracking_store": {"sqlite": _SQL, "postgresql": _SQL, "mysql": _SQL, "http": _REST, "https": _REST},
     "mlplug.registry_store": {"sqlite": _SQL, "postgresql": _SQL, "mysql": _SQL, "http": _REST, "https": _REST},

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 import sys
 import threading
 import time
@@ -103,20 +104,22 @@ def download(repo: ArtifactRepository, path: str | None, dst_path: str, progress
     else:
         files = list(repo.iter_files(rel))
         os.makedirs(local, exist_ok=True)
-    taken = {info.path for info in files}
+    # Every local name is worked out (and checked) before anything is written.
+    targets = {info.path: _local_path(dst_path, info.path) for info in files}
+    parts = {path: _local_path(dst_path, part) for path, part in _part_names(list(targets)).items()}
     summary = Summary(local)
     sizes = [info.file_size for info in files]
     bar = _progress(progress, "Downloading", len(files), None if None in sizes else sum(sizes))
     lock = threading.Lock()
 
     def fetch(info: FileInfo) -> None:
-        target = _local_path(dst_path, info.path)
+        target = targets[info.path]
         if resume and info.file_size is not None and _complete(target, info.file_size):
             with lock:
                 summary.skipped += 1
             bar.advance(info.file_size)
             return
-        part = target + _part_suffix(info.path, taken)
+        part = parts[info.path]
         os.makedirs(os.path.dirname(target), exist_ok=True)
         bar.watch(part)
         try:
@@ -146,17 +149,24 @@ def _local_path(dst_path: str, rel: str) -> str:
 
 def _complete(target: str, size: int) -> bool:
     try:
-        return os.stat(target).st_size == size and os.path.isfile(target)
+        found = os.stat(target)
     except OSError:
         return False
+    return stat.S_ISREG(found.st_mode) and found.st_size == size
 
 
-def _part_suffix(path: str, taken: set[str]) -> str:
-    """`.part`, lengthened while an artifact of that name is also being downloaded (so no two share one)."""
-    suffix = PART_SUFFIX
-    while path + suffix in taken:
-        suffix += PART_SUFFIX
-    return suffix
+def _part_names(paths: list[str]) -> dict[str, str]:
+    """`<path>.part` for each path, numbered (`<path>.1.part`) where that names another artifact or temp file."""
+    used = set(paths)
+    names = {}
+    for path in paths:
+        candidate, n = path + PART_SUFFIX, 0
+        while candidate in used:
+            n += 1
+            candidate = f"{path}.{n}{PART_SUFFIX}"
+        used.add(candidate)
+        names[path] = candidate
+    return names
 
 
 def _remove_quietly(path: str) -> None:
@@ -262,7 +272,8 @@ class Progress:
 
     def _redraw(self) -> None:
         interval = 0.2 if self.tty else 5.0
-        if self._stop.wait(self.delay):
+        # A log gets no "0 files" line: its first line comes after one interval (or the final one).
+        if self._stop.wait(self.delay if self.tty else max(self.delay, interval)):
             return
         while True:
             self._draw(final=False)

@@ -2,28 +2,26 @@
 
 `create_app` runs once in each gunicorn worker (after the fork). Routes are one registration loop over
 the protocol table, each view doing parse -> handler -> JSON; errors become MLflow's `{"error_code",
-"message"}` bodies. Plugins extend the app through `mlplug_server_app` and wrap it through
-`mlplug_server_middleware`.
+"message"}` bodies. The same views also answer directly from WSGI (`dispatch.ApiDispatcher`), which
+skips Flask's per-request work while no plugin has hooked Flask's requests. Plugins extend the app
+through `mlplug_server_app` and wrap it through `mlplug_server_middleware`.
 """
 from __future__ import annotations
 
-import logging
 from typing import Callable
 
 from flask import Flask, Response, request
 from mlplug.contracts.artifacts import MultipartUploadSupport
-from mlplug.errors import MlplugError
 from mlplug.protocol import API, SERVER_INFO_PATH, TRACKING, Endpoint
 from werkzeug.exceptions import HTTPException
 
 from mlplug_cli_server import logged_models, proxy
 from mlplug_cli_server.context import ServerContext
+from mlplug_cli_server.dispatch import ApiDispatcher, Routes, has_request_hooks
 from mlplug_cli_server.handlers import HANDLERS
 from mlplug_cli_server.parsing import parse
-from mlplug_cli_server.responses import disabled_view, error_response, json_response, mlplug_error_response
+from mlplug_cli_server.responses import JSON, disabled_view, encode, error_payload, error_response, json_response
 from mlplug_cli_server.settings import ServerConfig
-
-log = logging.getLogger("mlplug.server")
 
 AJAX_API = API.replace("/api/", "/ajax-api/", 1)
 SERVER_INFO = {"store_type": "SqlStore", "workspaces_enabled": False,
@@ -41,54 +39,57 @@ def server_version() -> str:
 
 def _view(ctx: ServerContext, endpoint: Endpoint, handler: Callable) -> Callable:
     def view() -> Response:
-        return json_response(handler(ctx, parse(request, endpoint)))
+        return json_response(handler(ctx, parse(request.environ, endpoint)))
 
     return view
+
+
+def _direct(ctx: ServerContext, endpoint: Endpoint, handler: Callable) -> Callable[[dict], dict]:
+    def answer(environ: dict) -> dict:
+        return handler(ctx, parse(environ, endpoint))
+
+    return answer
 
 
 ENDPOINTS = TRACKING + logged_models.ENDPOINTS
 ENDPOINT_HANDLERS = {**HANDLERS, **logged_models.HANDLERS}
 
 
-def _register_tracking(app: Flask, ctx: ServerContext, prefix: str) -> None:
+def _register_tracking(app: Flask, ctx: ServerContext, prefix: str) -> Routes:
+    """Add every endpoint's Flask route; the same endpoints as direct routes for `ApiDispatcher`."""
     missing = [e.name for e in ENDPOINTS if e.name not in ENDPOINT_HANDLERS]
     if missing:
         raise RuntimeError(f"no server handler for protocol endpoint(s): {', '.join(missing)}")
+    direct: Routes = {}
     for endpoint in ENDPOINTS:
         for api_prefix in (API, AJAX_API):
             path = prefix + api_prefix + endpoint.path[len(API):]
             if ctx.config.artifacts_only:
                 view = disabled_view(path, "--artifacts-only")
             else:
-                view = _view(ctx, endpoint, ENDPOINT_HANDLERS[endpoint.name])
+                handler = ENDPOINT_HANDLERS[endpoint.name]
+                view = _view(ctx, endpoint, handler)
+                direct.update({(path, method): _direct(ctx, endpoint, handler) for method in endpoint.methods})
             app.add_url_rule(path, f"{endpoint.name}{'_ajax' if api_prefix == AJAX_API else ''}", view,
                              methods=list(endpoint.methods))
+    return direct
 
 
 def _register_errors(app: Flask) -> None:
-    @app.errorhandler(MlplugError)
-    def mlplug_error(err: MlplugError) -> Response:
-        return mlplug_error_response(err)
-
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException) -> Response:
         if err.code in (404, 405):
             verb = "has no route" if err.code == 404 else f"does not accept {request.method}"
             return error_response("ENDPOINT_NOT_FOUND", f"{request.path} {verb}.", err.code)
-        response = err.get_response()
-        response.set_data(json_response({"error_code": "BAD_REQUEST" if err.code < 500 else "INTERNAL_ERROR",
-                                         "message": err.description or err.name}).get_data())
-        response.mimetype = "application/json"
+        response = err.get_response()  # keeps the exception's headers
+        response.set_data(encode(error_payload(err, request.method, request.path)[0]))
+        response.mimetype = JSON
         return response
 
-    @app.errorhandler(NotImplementedError)
-    def not_implemented(err: NotImplementedError) -> Response:
-        return error_response("NOT_IMPLEMENTED", str(err) or "Not implemented by this server's backend.", 501)
-
     @app.errorhandler(Exception)
-    def unexpected(err: Exception) -> Response:
-        log.exception("Unhandled error in %s %s", request.method, request.path)
-        return error_response("INTERNAL_ERROR", f"{type(err).__name__}: {err}"[:1000], 500)
+    def any_error(err: Exception) -> Response:
+        payload, status = error_payload(err, request.method, request.path)
+        return json_response(payload, status)
 
 
 def create_app(config: ServerConfig, context: ServerContext | None = None) -> Flask:
@@ -101,7 +102,7 @@ def create_app(config: ServerConfig, context: ServerContext | None = None) -> Fl
     app.extensions["mlplug"] = ctx
     prefix = config.static_prefix
 
-    _register_tracking(app, ctx, prefix)
+    direct = _register_tracking(app, ctx, prefix)
     proxy.register(app, ctx, prefix)
     _register_errors(app)
 
@@ -117,6 +118,8 @@ def create_app(config: ServerConfig, context: ServerContext | None = None) -> Fl
     hooks = get_host().cross_cutting()
     settings = config.as_dict()
     hooks.mlplug_server_app(app=app, config=settings)
+    if direct and not has_request_hooks(app):
+        app.wsgi_app = ApiDispatcher(direct, app.wsgi_app)
     for impl in hooks.mlplug_server_middleware.get_hookimpls():
         wrapped = impl.function(wsgi_app=app.wsgi_app, config=settings)
         if wrapped is not None:

@@ -1,5 +1,6 @@
 """Request parsing for the REST API, in one place: body or query string in, a typed `Params` out.
 
+Works on the WSGI environ, so the Flask views and the direct API path (`dispatch`) parse alike.
 MLflow's rules: POST/PUT/PATCH/DELETE carry a JSON object body (Content-Type application/json; an empty
 body is `{}`; a JSON string holding JSON is decoded twice), GET carries fields as query parameters whose
 integer, boolean and list fields the protocol table declares. Fields may be spelled in camelCase (proto
@@ -10,7 +11,11 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
+import orjson
+import werkzeug.urls  # noqa: F401 (registers the "werkzeug.url_quote" codec error handler used below)
+from werkzeug.wsgi import get_input_stream
 from mlplug.errors import InvalidParameter
 from mlplug.protocol import Endpoint
 
@@ -58,6 +63,22 @@ def _snake_keys(obj: dict) -> dict:
 
 
 _decode = json.JSONDecoder(object_hook=_snake_keys).decode
+_NOT_LOWER = re.compile(rb"[A-Z]")
+
+
+def decode_body(raw: bytes) -> Any:
+    """The JSON value of a request body, with camelCase keys in snake_case.
+
+    A body without a capital letter has no camelCase key (nor the non-standard NaN / Infinity
+    literals), so orjson decodes it; anything else, or anything orjson refuses, takes the standard
+    library's path with the key hook, whose answer (or error) stands.
+    """
+    if _NOT_LOWER.search(raw) is None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return _decode(raw.decode())
 
 
 def to_int(name: str, value: Any) -> int:
@@ -88,9 +109,13 @@ def to_bool(name: str, value: Any) -> bool:
 
 
 def json_body(request) -> dict:
+    """A Flask request's JSON object body; see `environ_json`."""
+    return environ_json(request.environ)
+
+
+def environ_json(environ: dict) -> dict:
     """The request's JSON object with snake_case keys (Content-Type checked, empty body = {}, double-encoded
     bodies decoded)."""
-    environ = request.environ
     ctype = environ.get("CONTENT_TYPE") or None
     length = environ.get("CONTENT_LENGTH")
     if length and length.isdigit():
@@ -100,12 +125,12 @@ def json_body(request) -> dict:
         # Read the socket directly: werkzeug's stream wrappers cost more than parsing the JSON.
         raw = environ["wsgi.input"].read(int(length))
     else:
-        raw = request.stream.read(MAX_JSON_BODY + 1)  # chunked: no length to check up front
+        raw = get_input_stream(environ).read(MAX_JSON_BODY + 1)  # chunked: no length to check up front
         if len(raw) > MAX_JSON_BODY:
             raise InvalidParameter(f"The request body exceeds the limit of {MAX_JSON_BODY} bytes for API requests.")
     if ctype is None:
         # MLflow insists on the header for POST/PUT; a bodiless DELETE/PATCH is simply empty.
-        if not raw and request.method not in ("POST", "PUT"):
+        if not raw and environ.get("REQUEST_METHOD") not in ("POST", "PUT"):
             return {}
         raise InvalidParameter("Bad Request. Content-Type header is missing.")
     if ctype.split(";", 1)[0].strip().lower() not in _JSON_TYPES:
@@ -113,7 +138,7 @@ def json_body(request) -> dict:
     if not raw.strip():
         return {}
     try:
-        data = _decode(raw.decode())
+        data = decode_body(raw)
         if isinstance(data, str):
             data = _decode(data)
     except (ValueError, RecursionError) as err:  # bad JSON or UTF-8, or nesting deeper than Python's stack
@@ -123,25 +148,29 @@ def json_body(request) -> dict:
     return data
 
 
-def query_params(args, endpoint: Endpoint) -> dict:
-    """GET query parameters: repeated keys for list fields, the last value otherwise."""
+def query_params(environ: dict, endpoint: Endpoint) -> dict:
+    """GET query parameters (decoded as werkzeug's `request.args`): repeated keys for list fields, the last
+    value otherwise."""
+    query = environ.get("QUERY_STRING", "").encode("latin-1").decode()
+    grouped: dict[str, list[str]] = {}
+    for key, value in parse_qsl(query, keep_blank_values=True, errors="werkzeug.url_quote"):
+        grouped.setdefault(key, []).append(value)
     out: dict[str, Any] = {}
-    for key in args:
+    for key, values in grouped.items():
         name = _snake(key)
         if name in out:
             raise InvalidParameter(f"Invalid request: field '{name}' is given more than once "
                                    f"(as '{name}' and in camelCase). Send it once.")
-        values = args.getlist(key)
         out[name] = values if name in endpoint.lists else values[-1]
     return out
 
 
-def parse(request, endpoint: Endpoint) -> "Params":
-    """Turn a Flask request into the endpoint's typed parameters."""
-    if request.method == "GET":
-        data = query_params(request.args, endpoint)
+def parse(environ: dict, endpoint: Endpoint) -> "Params":
+    """Turn a WSGI request into the endpoint's typed parameters."""
+    if environ.get("REQUEST_METHOD") == "GET":
+        data = query_params(environ, endpoint)
     else:
-        data = json_body(request)
+        data = environ_json(environ)
     for name in endpoint.ints:
         if data.get(name) is not None:
             data[name] = to_int(name, data[name])

@@ -7,22 +7,80 @@ never decides the worker's memory. Multipart uploads go to destinations that imp
 """
 from __future__ import annotations
 
+import io
 import mimetypes
 import os
 import posixpath
 import re
-from typing import Callable
+from typing import BinaryIO, Callable, Iterator
 
 from flask import Flask, request, send_file
 from mlplug.contracts.artifacts import MultipartUploadSupport, safe_relpath
 from mlplug.entities import FileInfo
 from mlplug.errors import InvalidParameter, NotImplementedByBackend
 from mlplug.protocol import ARTIFACTS_PROXY_PATH
+from mlplug.streams import seekable
 
 from mlplug_cli_server.parsing import Params, json_body
 from mlplug_cli_server.responses import disabled_view, json_response
 
 PROXY_ROOT = ARTIFACTS_PROXY_PATH.rsplit("/", 1)[0]  # /api/2.0/mlflow-artifacts
+# Largest piece read from the request body at once: gunicorn assembles a read in buffers and copies it
+# two or three times, so a repository asking for 8 MiB parts would otherwise hold several copies of each.
+BODY_STEP = 1 << 20
+# Size of the pieces a cloud object is relayed in.
+DOWNLOAD_STEP = 1 << 20
+
+
+class SmallReads(io.RawIOBase):
+    """The request body, read from the socket in pieces of at most `BODY_STEP` bytes.
+
+    A read may return less than asked (as a socket does); repositories that need whole parts wrap it
+    in `mlplug.streams.FullReads`, which joins the pieces once.
+    """
+
+    def __init__(self, body: BinaryIO):
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            return self._body.read()
+        return self._body.read(min(size, BODY_STEP))
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _file_stat(stream: BinaryIO) -> os.stat_result | None:
+    try:
+        return os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _seekable_size(stream: BinaryIO) -> int | None:
+    if not seekable(stream):
+        return None
+    try:
+        start = stream.tell()
+        size = stream.seek(0, os.SEEK_END) - start
+        stream.seek(start)
+        return size
+    except (OSError, ValueError):
+        return None
+
+
+def _pieces(stream: BinaryIO) -> Iterator[bytes]:
+    try:
+        while piece := stream.read(DOWNLOAD_STEP):
+            yield piece
+    finally:
+        stream.close()
 
 
 class ArtifactProxy:
@@ -41,7 +99,7 @@ class ArtifactProxy:
     def file(self, artifact_path: str):
         rel = safe_relpath(artifact_path)
         if request.method == "PUT":
-            self.repo.write(rel, request.stream)
+            self.repo.write(rel, SmallReads(request.stream))
             return json_response({})
         if request.method == "DELETE":
             self.repo.delete_artifacts(rel)
@@ -51,20 +109,22 @@ class ArtifactProxy:
     def _download(self, rel: str):
         stream = self.repo.open(rel)
         name = posixpath.basename(rel)
-        size = mtime = None
-        try:
-            stat = os.fstat(stream.fileno())
-            size, mtime = stat.st_size, stat.st_mtime
-        except (AttributeError, OSError, ValueError):
-            pass
+        local = _file_stat(stream)
         response = send_file(stream, mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream",
                              as_attachment=True, download_name=name, conditional=False,
-                             etag=f"{mtime}-{size}" if size is not None else False, last_modified=mtime)
+                             etag=f"{local.st_mtime}-{local.st_size}" if local else False,
+                             last_modified=local.st_mtime if local else None)
         response.headers["X-Content-Type-Options"] = "nosniff"
-        if size is None:
-            return response
-        response.content_length = size
-        return response.make_conditional(request.environ, accept_ranges=True, complete_length=size)
+        if local is not None:  # gunicorn sends it with sendfile(); ranges and conditional requests work
+            response.content_length = local.st_size
+            return response.make_conditional(request.environ, accept_ranges=True, complete_length=local.st_size)
+        # A cloud object: relay it in large pieces (the WSGI file wrapper reads 8 KiB at a time), with a
+        # Content-Length when the stream can tell its size, else chunked.
+        size = _seekable_size(stream)
+        if size is not None:
+            response.content_length = size
+        response.response = _pieces(stream)
+        return response
 
     def multipart(self, action: str, artifact_path: str):
         repo = self.repo

@@ -1,20 +1,39 @@
-"""JSON responses and error bodies, built the same way for every route."""
+"""JSON responses and error bodies, built the same way for every route.
+
+Bodies are encoded by orjson: a page of metric history or of runs is tens of thousands of small dicts,
+which orjson encodes about ten times faster than the standard library. Payloads come from the entities'
+`to_dict`, which already spells non-finite metric values as "NaN"/"Infinity"; anything orjson refuses
+(integers beyond 64 bits, non-string keys) is encoded by the standard library instead.
+"""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Callable
 
+import orjson
 from flask import Response
 from mlplug.errors import MlplugError
+from werkzeug.exceptions import HTTPException
 
-_encode = json.JSONEncoder(separators=(",", ":")).encode
-_EMPTY_BODY = b"{}"
+log = logging.getLogger("mlplug.server")
+
+_stdlib_encode = json.JSONEncoder(separators=(",", ":")).encode
+EMPTY_BODY = b"{}"
 JSON = "application/json"
 
 
+def encode(payload: dict) -> bytes:
+    if not payload:
+        return EMPTY_BODY
+    try:
+        return orjson.dumps(payload)
+    except TypeError:  # orjson.JSONEncodeError
+        return _stdlib_encode(payload).encode()
+
+
 def json_response(payload: dict, status: int = 200) -> Response:
-    body = _encode(payload) if payload else _EMPTY_BODY
-    return Response(body, status=status, mimetype=JSON)
+    return Response(encode(payload), status=status, mimetype=JSON)
 
 
 def error_response(error_code: str, message: str, status: int) -> Response:
@@ -23,6 +42,21 @@ def error_response(error_code: str, message: str, status: int) -> Response:
 
 def mlplug_error_response(err: MlplugError) -> Response:
     return json_response(err.to_dict(), err.http_status)
+
+
+def error_payload(err: Exception, method: str, path: str) -> tuple[dict, int]:
+    """The JSON error body and status for an exception raised while answering `method path`; an
+    unexpected one is logged with its traceback."""
+    if isinstance(err, MlplugError):
+        return err.to_dict(), err.http_status
+    if isinstance(err, HTTPException):
+        code = err.code or 500
+        return {"error_code": "BAD_REQUEST" if code < 500 else "INTERNAL_ERROR",
+                "message": err.description or err.name}, code
+    if isinstance(err, NotImplementedError):
+        return {"error_code": "NOT_IMPLEMENTED", "message": str(err) or "Not implemented by this server's backend."}, 501
+    log.exception("Unhandled error in %s %s", method, path)
+    return {"error_code": "INTERNAL_ERROR", "message": f"{type(err).__name__}: {err}"[:1000]}, 500
 
 
 _ENABLE_HINT = {"--no-serve-artifacts": "Restart the server with --serve-artifacts to use it.",

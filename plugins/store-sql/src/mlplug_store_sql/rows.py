@@ -39,7 +39,11 @@ def clamp(value: float) -> float:
 
 
 def metric_row(run_id: str, m: Metric) -> dict[str, Any]:
-    value, is_nan = encode_value(float(m.value))
+    value = m.value
+    if value - value == 0:  # finite (NaN and +-inf are not): stored as is
+        value, is_nan = float(value), False
+    else:
+        value, is_nan = encode_value(float(value))
     return {"run_id": run_id, "key": m.key, "value": value, "timestamp": m.timestamp, "step": m.step,
             "is_nan": is_nan, "dataset_name": m.dataset_name, "dataset_digest": m.dataset_digest,
             "model_id": m.model_id}
@@ -53,6 +57,11 @@ def latest_rank(row: Mapping[str, Any]) -> tuple:
 # The column order of metric rows that `to_metric` unpacks (by position: much faster than by name).
 METRIC_FIELDS = ("run_id", "key", "value", "timestamp", "step", "is_nan", "dataset_name", "dataset_digest",
                  "model_id")
+# The columns of one key's history, whose run and key the caller knows (`to_history`).
+HISTORY_FIELDS = ("value", "timestamp", "step", "is_nan", "dataset_name", "dataset_digest", "model_id")
+# The column order of run rows that `to_run_info` unpacks.
+RUN_FIELDS = ("run_id", "experiment_id", "name", "user_id", "status", "start_time", "end_time", "artifact_uri",
+              "lifecycle_stage")
 
 
 def to_metric(row: Sequence[Any], with_run_id: bool = False) -> Metric:
@@ -63,11 +72,24 @@ def to_metric(row: Sequence[Any], with_run_id: bool = False) -> Metric:
                   model_id)
 
 
+def to_history(run_id: str, key: str, found: Sequence[Sequence[Any]]) -> list[Metric]:
+    """Metrics from rows of HISTORY_FIELDS: a get_metric_history page, the hottest read there is."""
+    out = []
+    append = out.append
+    for value, timestamp, step, is_nan, dataset_name, dataset_digest, model_id in found:
+        if is_nan or not -DBL_MAX < value < DBL_MAX:
+            value = decode_value(value, is_nan)
+        append(Metric(key, value, timestamp, step, run_id, dataset_name, dataset_digest, model_id))
+    return out
+
+
 def to_experiment(row: Any, tags: dict[str, str]) -> Experiment:
     return Experiment(str(row.experiment_id), row.name, row.artifact_location, row.lifecycle_stage,
                       row.creation_time, row.last_update_time, tags)
 
 
-def to_run_info(row: Any) -> RunInfo:
-    return RunInfo(row.run_id, str(row.experiment_id), row.name, row.user_id, row.status, row.start_time,
-                   row.end_time, row.artifact_uri, row.lifecycle_stage)
+def to_run_info(row: Sequence[Any]) -> RunInfo:
+    """A RunInfo from a row of RUN_FIELDS."""
+    run_id, experiment_id, name, user_id, status, start_time, end_time, artifact_uri, lifecycle_stage = row
+    return RunInfo(run_id, str(experiment_id), name, user_id, status, start_time, end_time, artifact_uri,
+                   lifecycle_stage)

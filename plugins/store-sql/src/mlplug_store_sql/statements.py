@@ -1,8 +1,8 @@
 """The write statements whose SQL differs by backend: insert-or-ignore, upsert, latest-metric upsert,
 and the single-row writes that happen only while their run is active.
 
-Built once per store (SQLAlchemy then reuses their compiled form) and executed with lists of row dicts,
-which the driver sends as one executemany. Callers pass rows without duplicate keys.
+Built once per store, compiled once by `raw.Compiler` and executed with lists of row dicts, which the driver
+gets as one executemany. Callers pass rows without duplicate keys.
 """
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import importlib
 from typing import Any, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from mlplug_store_sql import schema
+from mlplug_store_sql.raw import Cursor
 
 # The module whose `insert()` supports ON CONFLICT / ON DUPLICATE KEY, by dialect name (imported on use).
 _INSERT_MODULES = {"sqlite": "sqlalchemy.dialects.sqlite", "postgresql": "sqlalchemy.dialects.postgresql",
@@ -89,18 +89,18 @@ class Statements:
         return stmt.on_conflict_do_update(index_elements=[old.run_id, old.key],
                                           set_={c: new[c] for c in _METRIC_VALUE_COLUMNS}, where=newer)
 
-    def update_latest(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+    def update_latest(self, cur: Cursor, rows: list[dict[str, Any]]) -> None:
         """Make each row the latest point of its (run, key) unless a later one is stored.
 
         The comparison runs inside the database, so concurrent writers cannot lose an update.
         """
         if not self.mysql:
-            conn.execute(self._upsert_latest, rows)
+            cur.executemany(self._upsert_latest, rows)
             return
         # MySQL's ON DUPLICATE KEY UPDATE cannot compare against the old row, so: add missing rows,
         # then a conditional update (a no-op for the rows just added).
-        conn.execute(self._insert_latest, rows)
-        conn.execute(self._update_latest, [{f"new_{k}": v for k, v in r.items()} for r in rows])
+        cur.executemany(self._insert_latest, rows)
+        cur.executemany(self._update_latest, [{f"new_{k}": v for k, v in r.items()} for r in rows])
 
 
 def _rank(step, timestamp, is_nan, value) -> sa.Tuple:

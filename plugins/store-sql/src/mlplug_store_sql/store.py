@@ -8,6 +8,7 @@ runs loads the params, tags, metrics and inputs of the whole page with one query
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -30,6 +31,7 @@ from mlplug_store_sql.engine import READ_ONLY, create_engine, is_memory
 from mlplug_store_sql.filters import RUN_NAME_TAG
 from mlplug_store_sql.migrate import ensure_schema
 from mlplug_store_sql.names import generate_run_name
+from mlplug_store_sql.raw import Compiler, Cursor
 from mlplug_store_sql.statements import Statements
 
 T = TypeVar("T")
@@ -60,10 +62,12 @@ _DELETE_EXPERIMENT_TAG = schema.experiment_tags.delete().where(
     _ET.experiment_id == sa.bindparam("id"), _ET.key == sa.bindparam("tag_key"))
 
 _RUN_STATE = sa.select(_R.lifecycle_stage, _R.experiment_id).where(_R.run_id == sa.bindparam("run_id"))
-_RUN_BY_ID = sa.select(schema.runs).where(_R.run_id == sa.bindparam("run_id"))
+_RUN_COLUMNS = [schema.runs.c[f] for f in rows.RUN_FIELDS]
+_RUN_BY_ID = sa.select(*_RUN_COLUMNS).where(_R.run_id == sa.bindparam("run_id"))
 _INSERT_RUN = sa.insert(schema.runs)
 _INSERT_TAGS = sa.insert(schema.tags)
 _SET_RUN = schema.runs.update().where(_R.run_id == sa.bindparam("target_run_id"))
+_SET_RUN_NAME = _SET_RUN.values(name=sa.bindparam("new_name"))
 _DELETE_TAG = schema.tags.delete().where(_T.run_id == sa.bindparam("run_id"), _T.key == sa.bindparam("tag_key"))
 _PARAM_VALUES = sa.select(_P.key, _P.value).where(_P.run_id == sa.bindparam("run_id"), _P.key.in_(_ids("keys")))
 
@@ -76,7 +80,7 @@ _INPUTS_OF = (sa.select(_RI.run_id, _DS.dataset_uuid, _DS.name, _DS.digest, _DS.
                         _DS.schema, _DS.profile)
               .join_from(schema.run_inputs, schema.datasets, _RI.dataset_uuid == _DS.dataset_uuid)
               .where(_RI.run_id.in_(_ids())).order_by(_RI.run_id, _DS.name, _DS.digest))
-_INPUT_TAGS_OF = sa.select(schema.run_input_tags).where(_RIT.run_id.in_(_ids()))
+_INPUT_TAGS_OF = sa.select(_RIT.run_id, _RIT.dataset_uuid, _RIT.key, _RIT.value).where(_RIT.run_id.in_(_ids()))
 _MODEL_INPUTS_OF = sa.select(_MI.run_id, _MI.model_id).where(_MI.run_id.in_(_ids()))
 _MODEL_OUTPUTS_OF = sa.select(_MO.run_id, _MO.model_id, _MO.step).where(_MO.run_id.in_(_ids()))
 _DATASET_UUID = sa.select(_DS.dataset_uuid).where(
@@ -84,7 +88,8 @@ _DATASET_UUID = sa.select(_DS.dataset_uuid).where(
     _DS.digest == sa.bindparam("digest"))
 
 _HISTORY_ORDER = (_M.step, _M.timestamp, _M.value, _M.is_nan)  # the primary key's order: no sort needed
-_HISTORY = (sa.select(*_METRIC_COLUMNS).where(_M.run_id == sa.bindparam("run_id"), _M.key == sa.bindparam("key"))
+_HISTORY = (sa.select(*[schema.metrics.c[f] for f in rows.HISTORY_FIELDS])
+            .where(_M.run_id == sa.bindparam("run_id"), _M.key == sa.bindparam("key"))
             .order_by(*_HISTORY_ORDER))
 _HISTORY_PAGE = _HISTORY.limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
 _BULK_HISTORY = (sa.select(*_METRIC_COLUMNS)
@@ -156,6 +161,7 @@ class SqlTrackingStore(TrackingStore):
         self._engine = create_engine(store_uri)
         self._reader = self._engine.execution_options(**{READ_ONLY: True})
         self._sql = Statements(self._engine.dialect.name)
+        self._compiler = Compiler(self._engine.dialect)
         try:
             ensure_schema(self._engine, store_uri)
             self._ensure_default_experiment()
@@ -177,8 +183,15 @@ class SqlTrackingStore(TrackingStore):
         self._engine.dispose()
 
     # --- transactions ----------------------------------------------------------------------------
-    def _read(self) -> Connection:
-        return self._reader.connect()
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A read-only transaction: one snapshot for all of its queries."""
+        with self._reader.connect() as conn, conn.begin():
+            yield conn
+
+    def _cursor(self, conn: Connection) -> Cursor:
+        """The raw cursor of `conn`'s transaction, for the hot statements."""
+        return Cursor(conn, self._compiler)
 
     def _write(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(conn, *args)` in one write transaction, again if it hit a deadlock."""
@@ -374,49 +387,58 @@ class SqlTrackingStore(TrackingStore):
         conn.execute(_INSERT_TAGS, [{"run_id": run_id, "key": k, "value": v} for k, v in tag_values.items()])
         return Run(info, RunData(tags=dict(tag_values)))
 
-    def _run_state(self, conn: Connection, run_id: str) -> Row:
-        state = conn.execute(_RUN_STATE, {"run_id": run_id}).first()
+    def _run_state(self, cur: Cursor, run_id: str) -> tuple[str, int]:
+        """(lifecycle_stage, experiment_id) of a run that must exist."""
+        state = cur.first(_RUN_STATE, {"run_id": run_id})
         if state is None:
             raise NotFound(f"Run with id={run_id} not found")
         return state
 
-    def _active_run(self, conn: Connection, run_id: str) -> Row:
-        state = self._run_state(conn, run_id)
-        if state.lifecycle_stage != ACTIVE:
-            raise _not_active("run", run_id, state.lifecycle_stage)
+    def _active_run(self, cur: Cursor, run_id: str) -> tuple[str, int]:
+        state = self._run_state(cur, run_id)
+        if state[0] != ACTIVE:
+            raise _not_active("run", run_id, state[0])
         return state
 
     def get_run(self, run_id: str) -> Run:
         with self._read() as conn:
-            row = conn.execute(_RUN_BY_ID, {"run_id": run_id}).first()
+            cur = self._cursor(conn)
+            row = cur.first(_RUN_BY_ID, {"run_id": run_id})
             if row is None:
                 raise NotFound(f"Run with id={run_id} not found")
-            return self._load_runs(conn, [row])[0]
+            return self._load_runs(cur, [row])[0]
 
-    def _load_runs(self, conn: Connection, run_rows: Sequence[Row]) -> list[Run]:
-        """Runs with their data, inputs and outputs, in a fixed number of queries per page."""
-        runs = {r.run_id: Run(rows.to_run_info(r)) for r in run_rows}
-        ids = list(runs)
-        for chunk in _chunks(ids):
+    def _load_runs(self, cur: Cursor, run_rows: Sequence[Sequence[Any]]) -> list[Run]:
+        """Runs (from rows of RUN_FIELDS) with their data, inputs and outputs, in a fixed number of queries
+        per page."""
+        runs = {r[0]: Run(rows.to_run_info(r)) for r in run_rows}
+        data = {run_id: run.data for run_id, run in runs.items()}
+        to_metric = rows.to_metric
+        for chunk in _chunks(list(runs)):
             bind = {"ids": chunk}
-            for run_id, key, value in conn.execute(_PARAMS_OF, bind).all():
-                runs[run_id].data.params[key] = value
-            for run_id, key, value in conn.execute(_TAGS_OF, bind).all():
-                runs[run_id].data.tags[key] = value
-            for r in conn.execute(_LATEST_OF, bind).all():
-                runs[r[0]].data.metric_list.append(rows.to_metric(r))
+            for run_id, key, value in cur.all(_PARAMS_OF, bind):
+                data[run_id].params[key] = value
+            for run_id, key, value in cur.all(_TAGS_OF, bind):
+                data[run_id].tags[key] = value
+            metric_list = None
+            current = None
+            for r in cur.all(_LATEST_OF, bind):  # ordered by run
+                if r[0] != current:
+                    current = r[0]
+                    metric_list = data[current].metric_list
+                metric_list.append(to_metric(r))
             datasets: dict[tuple[str, str], DatasetInput] = {}
-            for r in conn.execute(_INPUTS_OF, bind):
-                datasets[(r.run_id, r.dataset_uuid)] = d = DatasetInput(
-                    r.name, r.digest, r.source_type, r.source, r.schema, r.profile)
-                runs[r.run_id].inputs.dataset_inputs.append(d)
+            for run_id, dataset_uuid, name, digest, source_type, source, schema_, profile in cur.all(_INPUTS_OF, bind):
+                datasets[(run_id, dataset_uuid)] = d = DatasetInput(name, digest, source_type, source, schema_,
+                                                                    profile)
+                runs[run_id].inputs.dataset_inputs.append(d)
             if datasets:
-                for r in conn.execute(_INPUT_TAGS_OF, bind):
-                    datasets[(r.run_id, r.dataset_uuid)].tags[r.key] = r.value
-            for r in conn.execute(_MODEL_INPUTS_OF, bind):
-                runs[r.run_id].inputs.model_inputs.append(r.model_id)
-            for r in conn.execute(_MODEL_OUTPUTS_OF, bind):
-                runs[r.run_id].outputs.model_outputs.append((r.model_id, r.step))
+                for run_id, dataset_uuid, key, value in cur.all(_INPUT_TAGS_OF, bind):
+                    datasets[(run_id, dataset_uuid)].tags[key] = value
+            for run_id, model_id in cur.all(_MODEL_INPUTS_OF, bind):
+                runs[run_id].inputs.model_inputs.append(model_id)
+            for run_id, model_id, step in cur.all(_MODEL_OUTPUTS_OF, bind):
+                runs[run_id].outputs.model_outputs.append((model_id, step))
         return list(runs.values())
 
     def update_run_info(self, run_id: str, run_status: str | None = None, end_time: int | None = None,
@@ -434,12 +456,13 @@ class SqlTrackingStore(TrackingStore):
         return self._write(self._update_run_info, run_id, values)
 
     def _update_run_info(self, conn: Connection, run_id: str, values: dict[str, Any]) -> RunInfo:
-        self._active_run(conn, run_id)
+        cur = self._cursor(conn)
+        self._active_run(cur, run_id)
         if values:
             conn.execute(_SET_RUN, dict(values, target_run_id=run_id))
         if "name" in values:
-            conn.execute(self._sql.upsert_tags, [{"run_id": run_id, "key": RUN_NAME_TAG, "value": values["name"]}])
-        return rows.to_run_info(conn.execute(_RUN_BY_ID, {"run_id": run_id}).one())
+            cur.executemany(self._sql.upsert_tags, [{"run_id": run_id, "key": RUN_NAME_TAG, "value": values["name"]}])
+        return rows.to_run_info(cur.first(_RUN_BY_ID, {"run_id": run_id}))
 
     def delete_run(self, run_id: str) -> None:
         self._write(self._set_run_stage, run_id, DELETED)
@@ -448,7 +471,7 @@ class SqlTrackingStore(TrackingStore):
         self._write(self._set_run_stage, run_id, ACTIVE)
 
     def _set_run_stage(self, conn: Connection, run_id: str, stage: str) -> None:
-        if self._run_state(conn, run_id).lifecycle_stage != stage:  # already there: nothing to do
+        if self._run_state(self._cursor(conn), run_id)[0] != stage:  # already there: nothing to do
             conn.execute(_SET_RUN, {"target_run_id": run_id, "lifecycle_stage": stage,
                                     "deleted_time": now_ms() if stage == DELETED else None})
 
@@ -469,10 +492,11 @@ class SqlTrackingStore(TrackingStore):
         self._write(self._log_metric, rows.metric_row(run_id, metric))
 
     def _log_metric(self, conn: Connection, row: dict) -> None:
-        if conn.execute(self._sql.insert_metric_if_active, row).rowcount == 0:
-            self._active_run(conn, row["run_id"])  # raises, unless the point was simply logged before
+        cur = self._cursor(conn)
+        if cur.execute(self._sql.insert_metric_if_active, row) == 0:
+            self._active_run(cur, row["run_id"])  # raises, unless the point was simply logged before
             return
-        self._sql.update_latest(conn, [row])
+        self._sql.update_latest(cur, [row])
 
     def log_param(self, run_id: str, param: Param) -> None:
         validation.batch((), (param,), ())
@@ -483,9 +507,10 @@ class SqlTrackingStore(TrackingStore):
             self._write(self._log_param, row)
 
     def _log_param(self, conn: Connection, row: dict) -> None:
-        if conn.execute(self._sql.insert_param_if_active, row).rowcount == 0:
-            self._active_run(conn, row["run_id"])
-            self._write_params(conn, row["run_id"], [row])  # logged before: the value must be the same
+        cur = self._cursor(conn)
+        if cur.execute(self._sql.insert_param_if_active, row) == 0:
+            self._active_run(cur, row["run_id"])
+            self._write_params(cur, row["run_id"], [row])  # logged before: the value must be the same
 
     def set_tag(self, run_id: str, tag: RunTag) -> None:
         validation.batch((), (), (tag,))
@@ -493,28 +518,30 @@ class SqlTrackingStore(TrackingStore):
                                     "value": validation.tag_value(tag.key, tag.value)})
 
     def _set_tag(self, conn: Connection, row: dict) -> None:
-        if conn.execute(self._sql.upsert_tag_if_active, row).rowcount == 0:
-            self._active_run(conn, row["run_id"])  # raises: the run is missing or not active
+        cur = self._cursor(conn)
+        if cur.execute(self._sql.upsert_tag_if_active, row) == 0:
+            self._active_run(cur, row["run_id"])  # raises: the run is missing or not active
         if row["key"] == RUN_NAME_TAG:
-            conn.execute(_SET_RUN, {"target_run_id": row["run_id"], "name": row["value"]})
+            cur.execute(_SET_RUN_NAME, {"target_run_id": row["run_id"], "new_name": row["value"]})
 
     def _log_batch(self, conn: Connection, run_id: str, metric_rows: Sequence[dict], param_rows: Sequence[dict],
                    tag_rows: Sequence[dict]) -> None:
-        self._active_run(conn, run_id)
+        cur = self._cursor(conn)
+        self._active_run(cur, run_id)
         if param_rows:
-            self._write_params(conn, run_id, param_rows)
+            self._write_params(cur, run_id, param_rows)
         if metric_rows:
-            self._write_metrics(conn, metric_rows)
+            self._write_metrics(cur, metric_rows)
         if tag_rows:
-            conn.execute(self._sql.upsert_tags, list(tag_rows))
+            cur.executemany(self._sql.upsert_tags, tag_rows)
             for r in tag_rows:
                 if r["key"] == RUN_NAME_TAG:
-                    conn.execute(_SET_RUN, {"target_run_id": run_id, "name": r["value"]})
+                    cur.execute(_SET_RUN_NAME, {"target_run_id": run_id, "new_name": r["value"]})
 
-    def _write_params(self, conn: Connection, run_id: str, param_rows: Sequence[dict]) -> None:
+    def _write_params(self, cur: Cursor, run_id: str, param_rows: Sequence[dict]) -> None:
         """Insert new params, then compare every value with what is stored: params are write-once."""
-        conn.execute(self._sql.insert_params, list(param_rows))
-        stored = dict(conn.execute(_PARAM_VALUES, {"run_id": run_id, "keys": [r["key"] for r in param_rows]}).all())
+        cur.executemany(self._sql.insert_params, param_rows)
+        stored = dict(cur.all(_PARAM_VALUES, {"run_id": run_id, "keys": [r["key"] for r in param_rows]}))
         for r in param_rows:
             if stored.get(r["key"]) != r["value"]:
                 raise InvalidParameter(
@@ -522,21 +549,23 @@ class SqlTrackingStore(TrackingStore):
                     f"value='{stored.get(r['key'])}' for run ID='{run_id}'. Attempted logging new value "
                     f"'{r['value']}'.")
 
-    def _write_metrics(self, conn: Connection, metric_rows: Sequence[dict]) -> None:
-        conn.execute(self._sql.insert_metrics, list(metric_rows))
+    def _write_metrics(self, cur: Cursor, metric_rows: Sequence[dict]) -> None:
+        cur.executemany(self._sql.insert_metrics, metric_rows)
         latest: dict[str, dict] = {}
+        rank = rows.latest_rank
         for r in metric_rows:
             current = latest.get(r["key"])
-            if current is None or rows.latest_rank(r) > rows.latest_rank(current):
+            if current is None or rank(r) > rank(current):
                 latest[r["key"]] = r
-        self._sql.update_latest(conn, sorted(latest.values(), key=itemgetter("key")))
+        self._sql.update_latest(cur, sorted(latest.values(), key=itemgetter("key")))
 
     def delete_tag(self, run_id: str, key: str) -> None:
         self._write(self._delete_tag, run_id, key)
 
     def _delete_tag(self, conn: Connection, run_id: str, key: str) -> None:
-        self._active_run(conn, run_id)
-        if conn.execute(_DELETE_TAG, {"run_id": run_id, "tag_key": key}).rowcount == 0:
+        cur = self._cursor(conn)
+        self._active_run(cur, run_id)
+        if cur.execute(_DELETE_TAG, {"run_id": run_id, "tag_key": key}) == 0:
             raise NotFound(f"No tag with name: {key} in run with id {run_id}")
 
     def get_metric_history(self, run_id: str, metric_key: str, max_results: int | None = None,
@@ -548,17 +577,18 @@ class SqlTrackingStore(TrackingStore):
         offset = paging.decode(page_token)
         bind = {"run_id": run_id, "key": metric_key}
         with self._read() as conn:
+            cur = self._cursor(conn)
             if page_size is None and offset == 0:
-                found = conn.execute(_HISTORY, bind).all()
+                found = cur.all(_HISTORY, bind)
             else:
                 limit = (page_size or sys.maxsize - 1) + 1
-                found = conn.execute(_HISTORY_PAGE, dict(bind, limit=limit, offset=offset)).all()
+                found = cur.all(_HISTORY_PAGE, dict(bind, limit=limit, offset=offset))
             if not found and offset == 0:
-                self._run_state(conn, run_id)  # an unknown run is an error, an unknown key is not
+                self._run_state(cur, run_id)  # an unknown run is an error, an unknown key is not
         page = found if page_size is None else found[:page_size]
         token = None if page_size is None else paging.next_token(offset, len(page), page_size,
                                                                  has_more=len(found) > page_size)
-        return PagedList([rows.to_metric(r, with_run_id=True) for r in page], token)
+        return PagedList(rows.to_history(run_id, metric_key, page), token)
 
     def get_metric_history_bulk_interval(self, run_ids: Sequence[str], metric_key: str, max_results: int,
                                          start_step: int | None = None,
@@ -566,17 +596,19 @@ class SqlTrackingStore(TrackingStore):
         """Per run, the points at up to `max_results` steps spread evenly over the range (first and last kept)."""
         validation.max_results(max_results, limit=sys.maxsize)
         run_ids = list(dict.fromkeys(run_ids))
-        by_run: dict[str, list[Row]] = {rid: [] for rid in run_ids}
+        by_run: dict[str, list[tuple]] = {rid: [] for rid in run_ids}
         bind = {"key": metric_key, "start_step": -sys.maxsize if start_step is None else start_step,
                 "end_step": sys.maxsize if end_step is None else end_step}
         with self._read() as conn:
+            cur = self._cursor(conn)
             for chunk in _chunks(run_ids):
-                for r in conn.execute(_BULK_HISTORY, dict(bind, ids=chunk)):
+                for r in cur.all(_BULK_HISTORY, dict(bind, ids=chunk)):
                     by_run[r[0]].append(r)
+        step = rows.METRIC_FIELDS.index("step")
         out: list[Metric] = []
         for rid in run_ids:
-            picks = _spread(sorted({r.step for r in by_run[rid]}), max_results)
-            out += [rows.to_metric(r, with_run_id=True) for r in by_run[rid] if r.step in picks]
+            picks = _spread(sorted({r[step] for r in by_run[rid]}), max_results)
+            out += [rows.to_metric(r, with_run_id=True) for r in by_run[rid] if r[step] in picks]
         return out
 
     def log_inputs(self, run_id: str, datasets: Sequence[DatasetInput] = (), models: Sequence[str] = ()) -> None:
@@ -586,9 +618,9 @@ class SqlTrackingStore(TrackingStore):
         self._write(self._log_inputs, run_id, datasets, list(dict.fromkeys(models)))
 
     def _log_inputs(self, conn: Connection, run_id: str, datasets: list[DatasetInput], models: list[str]) -> None:
-        state = self._active_run(conn, run_id)
+        _stage, experiment_id = self._active_run(self._cursor(conn), run_id)
         for d in datasets:
-            key = {"experiment_id": state.experiment_id, "name": d.name, "digest": d.digest}
+            key = {"experiment_id": experiment_id, "name": d.name, "digest": d.digest}
             conn.execute(self._sql.insert_dataset, [dict(key, dataset_uuid=uuid.uuid4().hex,
                                                          source_type=d.source_type or "", source=d.source or "",
                                                          schema=d.schema, profile=d.profile)])
@@ -607,7 +639,7 @@ class SqlTrackingStore(TrackingStore):
                                                 for m, s in sorted(latest.items())])
 
     def _log_outputs(self, conn: Connection, run_id: str, output_rows: list[dict]) -> None:
-        self._active_run(conn, run_id)
+        self._active_run(self._cursor(conn), run_id)
         if output_rows:
             conn.execute(self._sql.upsert_model_outputs, output_rows)
 
@@ -622,13 +654,13 @@ class SqlTrackingStore(TrackingStore):
         experiments = _experiment_ids(experiment_ids)
         if not experiments:
             return PagedList([], None)
-        query = sa.select(schema.runs).where(
+        query = sa.select(*_RUN_COLUMNS).where(
             _R.experiment_id.in_(experiments),
             _R.lifecycle_stage.in_(ViewType.stages(ViewType.parse(run_view_type))),
             *[filters.run_clause(c) for c in comparisons])
         query = filters.run_ordering(query, orders).limit(max_results + 1).offset(offset)
         with self._read() as conn:
-            found = conn.execute(query).all()
+            found = conn.execute(query).all()  # a statement of its own each time: SQLAlchemy caches its SQL
             page = found[:max_results]
-            runs = self._load_runs(conn, page)
+            runs = self._load_runs(self._cursor(conn), page)
         return PagedList(runs, paging.next_token(offset, len(page), max_results, has_more=len(found) > max_results))

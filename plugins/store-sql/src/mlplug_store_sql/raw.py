@@ -1,0 +1,128 @@
+"""The store's hot statements, run straight on the DBAPI cursor of a SQLAlchemy transaction.
+
+SQLAlchemy's execution path (parameter processing, Result and Row objects, events) costs several times
+more than SQLite needs to run a small statement or to hand back ten thousand rows. So the statements on
+the hot paths (logging, loading runs, metric history) are still written in SQLAlchemy Core, compiled once
+per dialect (and per IN-list length) into the SQL string and bind order of that dialect's paramstyle,
+and executed on the transaction's own DBAPI cursor; rows come back as plain tuples.
+
+Values are passed as the drivers take them (str, int, float, bool, None), so no bind processors run;
+booleans read back as the driver gives them (0/1 on SQLite and MySQL), which callers only test for truth.
+Driver errors are re-raised as SQLAlchemy's exceptions, so callers handle one family of errors.
+"""
+from __future__ import annotations
+
+from operator import itemgetter
+from typing import Any, Callable, Mapping, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Dialect
+
+
+class Query:
+    """One statement compiled for one dialect: its SQL and how to lay out its bind values."""
+
+    __slots__ = ("sql", "_statement", "_fixed", "_expanded", "_getter", "_positional")
+
+    def __init__(self, statement: Any, dialect: Dialect, expand: Mapping[str, int], required: Sequence[str]):
+        self._statement = statement  # keeps the id() this query is cached under alive
+        if expand:
+            # Rendering the IN lists needs a value for every bind; only their number and lengths matter.
+            statement = statement.params({**dict.fromkeys(required), **{n: [None] * k for n, k in expand.items()}})
+        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        self.sql = compiled.string
+        self._positional = compiled.positional
+        # An IN list `name` of n values is rendered as binds `name_1` ... `name_n`.
+        self._expanded = {name: tuple(f"{name}_{i}" for i in range(1, n + 1)) for name, n in expand.items()}
+        # Values written into the statement itself (`lifecycle_stage == "active"`) keep their value.
+        self._fixed = {name: bind.effective_value for bind, name in compiled.bind_names.items()
+                       if not bind.required and not bind.expanding and name not in required}
+        self._getter: Callable[[Mapping], tuple] | None = None
+        if self._positional:
+            names = compiled.positiontup
+            self._getter = itemgetter(*names) if len(names) != 1 else (lambda row, n=names[0]: (row[n],))
+
+    def bind(self, values: Mapping[str, Any]) -> Any:
+        """The driver's parameters for one execution: a tuple (positional styles) or a dict."""
+        if self._fixed or self._expanded:
+            values = {**self._fixed, **values}
+            for name, elements in self._expanded.items():
+                values.update(zip(elements, values.pop(name)))
+        return self._getter(values) if self._getter is not None else values
+
+
+class Compiler:
+    """Compiles statements for one dialect, once each (and once per length of each IN list)."""
+
+    def __init__(self, dialect: Dialect):
+        self.dialect = dialect
+        self._queries: dict[Any, Query] = {}
+        # id -> (statement, its IN-list binds, the binds the caller gives values for)
+        self._binds: dict[int, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {}
+
+    def query(self, statement: Any, values: Mapping[str, Any]) -> Query:
+        """`statement` compiled for the IN-list lengths in `values`."""
+        sid = id(statement)
+        known = self._binds.get(sid)
+        if known is None:
+            binds = set(statement.compile(dialect=self.dialect).binds.values())
+            known = self._binds[sid] = (statement, tuple(b.key for b in binds if b.expanding),
+                                        tuple(b.key for b in binds if b.required and not b.expanding))
+        lists = known[1]
+        key = (sid, *[len(values[name]) for name in lists]) if lists else sid
+        query = self._queries.get(key)
+        if query is None:
+            query = self._queries[key] = Query(statement, self.dialect, {name: len(values[name]) for name in lists},
+                                               known[2])
+        return query
+
+
+class Cursor:
+    """A DBAPI cursor in a SQLAlchemy connection's transaction: runs Core statements, raises SQLAlchemy's
+    exceptions."""
+
+    __slots__ = ("conn", "_compiler", "_cursor", "_error")
+
+    def __init__(self, conn: Connection, compiler: Compiler):
+        self.conn = conn
+        self._compiler = compiler
+        self._cursor = conn.connection.dbapi_connection.cursor()
+        self._error = compiler.dialect.loaded_dbapi.Error
+
+    def execute(self, statement: Any, values: Mapping[str, Any] = {}) -> int:  # noqa: B006 (never mutated)
+        """Run `statement` once; the number of rows it changed."""
+        query = self._compiler.query(statement, values)
+        params = query.bind(values)
+        try:
+            self._cursor.execute(query.sql, params)
+        except self._error as err:
+            raise self._translate(err, query.sql, params) from None
+        return self._cursor.rowcount
+
+    def executemany(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        query = self._compiler.query(statement, rows[0])
+        params = [query.bind(r) for r in rows]
+        try:
+            self._cursor.executemany(query.sql, params)
+        except self._error as err:
+            raise self._translate(err, query.sql, params) from None
+
+    def all(self, statement: Any, values: Mapping[str, Any] = {}) -> list[tuple]:  # noqa: B006
+        self.execute(statement, values)
+        return self._cursor.fetchall()
+
+    def first(self, statement: Any, values: Mapping[str, Any] = {}) -> tuple | None:  # noqa: B006
+        self.execute(statement, values)
+        rows = self._cursor.fetchall()  # all of them, so the driver is done with the statement
+        return rows[0] if rows else None
+
+    def _translate(self, err: Exception, sql: str, params: Any) -> sa.exc.DBAPIError:
+        """SQLAlchemy's exception for a driver error; a dead connection is dropped from the pool."""
+        dialect = self._compiler.dialect
+        invalidated = dialect.is_disconnect(err, self.conn.connection.dbapi_connection, self._cursor)
+        if invalidated:
+            self.conn.invalidate(err)
+        return sa.exc.DBAPIError.instance(sql, params, err, self._error, connection_invalidated=invalidated,
+                                          dialect=dialect)
