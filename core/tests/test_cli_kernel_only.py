@@ -29,6 +29,7 @@ MISSING = {
     "server": "mlplug-cli-server",
     "ui": "mlplug-cli-server",
     "db": "mlplug-store-sql",
+    "artifacts": "mlplug-cli-artifacts",
 }
 
 

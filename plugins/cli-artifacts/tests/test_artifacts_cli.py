@@ -45,7 +45,7 @@ def repository_class(run_id: str):
 def spy_downloads(monkeypatch, run_id: str) -> list[str]:
     """Record the path of every file the run's repository class fetches (and let the fetch happen)."""
     cls = repository_class(run_id)
-    original = cls._download_file
+    original = cls.download_file
     fetched: list[str] = []
     lock = threading.Lock()
 
@@ -54,7 +54,7 @@ def spy_downloads(monkeypatch, run_id: str) -> list[str]:
         with lock:
             fetched.append(rel)
 
-    monkeypatch.setattr(cls, "_download_file", counting)
+    monkeypatch.setattr(cls, "download_file", counting)
     return fetched
 
 
@@ -152,7 +152,7 @@ def test_a_failed_file_is_never_left_looking_complete(cli_runner, client, run_id
                                                       tmp_path, monkeypatch):
     client.log_artifacts(run_id, str(source_tree))
     cls = repository_class(run_id)
-    original = cls._download_file
+    original = cls.download_file
     completed: list[str] = []
 
     def flaky(self, rel, local_path):
@@ -162,7 +162,7 @@ def test_a_failed_file_is_never_left_looking_complete(cli_runner, client, run_id
         original(self, rel, local_path)
         completed.append(rel)
 
-    monkeypatch.setattr(cls, "_download_file", flaky)
+    monkeypatch.setattr(cls, "download_file", flaky)
     dst = tmp_path / "dst"
     failed = cli_runner.invoke(["artifacts", "download", "-r", run_id, "-d", str(dst)])
 
@@ -170,7 +170,7 @@ def test_a_failed_file_is_never_left_looking_complete(cli_runner, client, run_id
     assert not (dst / "nested" / "100%.csv").exists()
     assert not (dst / "nested" / "100%.csv.part").exists()
 
-    monkeypatch.setattr(cls, "_download_file", original)
+    monkeypatch.setattr(cls, "download_file", original)
     fetched = spy_downloads(monkeypatch, run_id)
     resumed = cli_runner.invoke(["artifacts", "download", "-r", run_id, "-d", str(dst)])
 

@@ -85,20 +85,22 @@ class ArtifactRepository(ABC):
     def download_artifacts(self, path: str, dst_path: str) -> str:
         """Download a file or a tree into `dst_path`; returns the local path of what was asked for."""
         rel = safe_relpath(path)
-        entries = self.list_artifacts(rel) if rel == "" or self._is_dir(rel) else None
+        entries = self.list_artifacts(rel) if rel == "" or self.is_dir(rel) else None
         if entries is None:
             target = os.path.join(dst_path, rel.replace("/", os.sep))
-            self._download_file(rel, target)
+            self.download_file(rel, target)
             return target
         for info in self.iter_files(rel):
-            self._download_file(info.path, os.path.join(dst_path, info.path.replace("/", os.sep)))
+            self.download_file(info.path, os.path.join(dst_path, info.path.replace("/", os.sep)))
         return os.path.join(dst_path, rel.replace("/", os.sep)) if rel else dst_path
 
-    def _is_dir(self, rel: str) -> bool:
+    def is_dir(self, rel: str) -> bool:
+        """Whether `rel` is a directory; backends override this with one cheap lookup."""
         parent = posixpath.dirname(rel)
         return any(f.path == rel and f.is_dir for f in self.list_artifacts(parent or None))
 
-    def _download_file(self, rel: str, local_path: str) -> None:
+    def download_file(self, rel: str, local_path: str) -> None:
+        """Copy one file to `local_path` (parallel transfers call this per file; backends may override)."""
         os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
         with self.open(rel) as src, open(local_path, "wb") as dst:
             while chunk := src.read(1 << 20):

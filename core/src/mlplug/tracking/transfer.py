@@ -1,6 +1,6 @@
 """Many-file artifact transfers: a bounded pool of threads, a progress line on stderr, resumable downloads.
 
-The unit of work stays the repository contract's per-file operation (`log_artifact` up, `_download_file`
+The unit of work stays the repository contract's per-file operation (`log_artifact` up, `download_file`
 down), so every backend gets parallel transfers without code of its own and keeps its own per-file
 speed-ups (multipart uploads, ranged downloads). Listing stays the backend's too (`iter_files`: one flat
 listing on object stores).
@@ -99,7 +99,7 @@ def download(repo: ArtifactRepository, path: str | None, dst_path: str, progress
     """Download the file or tree `path` into `dst_path`; `Summary.local_path` is where it landed."""
     rel = safe_relpath(path)
     local = _local_path(dst_path, rel)
-    if rel and not repo._is_dir(rel):  # a file, or nothing (the backend raises NotFound)
+    if rel and not repo.is_dir(rel):  # a file, or nothing (the backend raises NotFound)
         files = [FileInfo(rel, False, None)]
     else:
         files = list(repo.iter_files(rel))
@@ -123,7 +123,7 @@ def download(repo: ArtifactRepository, path: str | None, dst_path: str, progress
         os.makedirs(os.path.dirname(target), exist_ok=True)
         bar.watch(part)
         try:
-            repo._download_file(info.path, part)
+            repo.download_file(info.path, part)
             os.replace(part, target)
         except Exception:
             _remove_quietly(part)

@@ -107,7 +107,7 @@ class AzureBlobArtifactRepository(ArtifactRepository):
                 if not blob.name.endswith("/"):
                     yield FileInfo(self._relative(blob.name), False, blob.size)
 
-    def _is_dir(self, rel: str) -> bool:
+    def is_dir(self, rel: str) -> bool:
         with self._errors("list", rel):
             pages = self.container.list_blobs(name_starts_with=self._dir_prefix(rel), results_per_page=1).by_page()
             return any(True for _ in next(pages, []))
@@ -121,7 +121,7 @@ class AzureBlobArtifactRepository(ArtifactRepository):
             downloader = self.container.download_blob(self._name(rel), max_concurrency=1)
         return _DownloadStream(downloader, lambda: self._errors("read", rel))
 
-    def _download_file(self, rel: str, local_path: str) -> None:
+    def download_file(self, rel: str, local_path: str) -> None:
         os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
         with self._errors("download", rel):
             downloader = self.container.download_blob(self._file_name(rel), max_concurrency=MAX_CONCURRENCY)

@@ -108,10 +108,10 @@ class LocalArtifactRepository(ArtifactRepository):
             raise NotFound(f"No such artifact: '{path}'")
         return open(full, "rb")
 
-    def _is_dir(self, rel: str) -> bool:
+    def is_dir(self, rel: str) -> bool:
         return os.path.isdir(self._resolve(rel)[1])
 
-    def _download_file(self, rel: str, local_path: str) -> None:
+    def download_file(self, rel: str, local_path: str) -> None:
         _, full = self._resolve(rel)
         if not os.path.isfile(full):
             raise NotFound(f"No such artifact: '{rel}'")

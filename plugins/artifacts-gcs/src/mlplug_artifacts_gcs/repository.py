@@ -115,7 +115,7 @@ class GCSArtifactRepository(ArtifactRepository):
                 if not blob.name.endswith("/"):
                     yield FileInfo(self._relative(blob.name), False, blob.size)
 
-    def _is_dir(self, rel: str) -> bool:
+    def is_dir(self, rel: str) -> bool:
         with self._errors("list", rel):
             return any(True for _ in self.client.list_blobs(self.bucket_name, prefix=self._dir_prefix(rel),
                                                             max_results=1))
@@ -138,7 +138,7 @@ class GCSArtifactRepository(ArtifactRepository):
         pinned = self.bucket.blob(name, chunk_size=self.chunk_size, generation=found.generation)
         return pinned.open("rb", chunk_size=self.chunk_size)
 
-    def _download_file(self, rel: str, local_path: str) -> None:
+    def download_file(self, rel: str, local_path: str) -> None:
         os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
         with self._errors("download", rel):
             # One streamed request; a chunk size here would turn it into a series of ranged requests.

@@ -123,7 +123,7 @@ class S3ArtifactRepository(ArtifactRepository, MultipartUploadSupport):
                     if not obj["Key"].endswith("/"):
                         yield FileInfo(self._relative(obj["Key"]), False, obj["Size"])
 
-    def _is_dir(self, rel: str) -> bool:
+    def is_dir(self, rel: str) -> bool:
         with self._errors("list", rel):
             page = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self._dir_prefix(rel), MaxKeys=1)
         return page.get("KeyCount", 0) > 0
@@ -136,7 +136,7 @@ class S3ArtifactRepository(ArtifactRepository, MultipartUploadSupport):
         with self._errors("read", rel):
             return self.client.get_object(Bucket=self.bucket, Key=self._key(rel))["Body"]
 
-    def _download_file(self, rel: str, local_path: str) -> None:
+    def download_file(self, rel: str, local_path: str) -> None:
         os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
         with self._errors("download", rel):
             self.client.download_file(self.bucket, self._file_key(rel), local_path, Config=_TRANSFER)
