@@ -25,11 +25,17 @@ MAX_RESULTS_SEARCH = 50000
 MAX_RESULTS_HISTORY_PAGE = 25000
 
 _KEY = re.compile(r"^[/\w.\- :]*$")
+# Keys that passed `key`: a client logs the same few names over and over. Bounded, so odd clients
+# cannot grow it without limit.
+_VALID_KEYS: set[str] = set()
+_VALID_KEYS_LIMIT = 10_000
 _RUN_ID = re.compile(r"^[a-zA-Z0-9][\w\-]{0,255}$")
 _EXPERIMENT_ID = re.compile(r"^[a-zA-Z0-9][\w\-]{0,63}$")
 
 
 def key(value: str, what: str = "key") -> str:
+    if type(value) is str and value in _VALID_KEYS:
+        return value
     if not isinstance(value, str) or value == "":
         raise InvalidParameter(f"Missing value for required parameter '{what}'.")
     if len(value) > MAX_KEY:
@@ -41,6 +47,8 @@ def key(value: str, what: str = "key") -> str:
     if posixpath.normpath(value) != value or value.startswith("/"):
         raise InvalidParameter(f"Invalid {what} name: '{value}'. Names may be treated as files in certain "
                                "cases, and must not resolve to other names when treated as such.")
+    if len(_VALID_KEYS) < _VALID_KEYS_LIMIT:
+        _VALID_KEYS.add(value)
     return value
 
 
@@ -118,10 +126,16 @@ def batch(metrics: Iterable, params: Iterable, tags: Iterable) -> None:
         raise InvalidParameter(f"A batch logging request can contain at most {MAX_BATCH_TOTAL} total metrics, "
                                f"params and tags. Got {total}. Please split up across multiple requests and try again.")
     for m in metrics:
-        key(m.key, "metric")
-        metric_value(m.key, m.value)
-        timestamp(m.key, m.timestamp)
-        step(m.key, m.step)
+        k, value, ts, st = m.key, m.value, m.timestamp, m.step
+        # The checks below, in their order, skipped where the plain type test already passes.
+        if type(k) is not str or k not in _VALID_KEYS:
+            key(k, "metric")
+        if type(value) is not float:
+            metric_value(k, value)
+        if type(ts) is not int or ts < 0:
+            timestamp(k, ts)
+        if type(st) is not int:
+            step(k, st)
     seen: dict[str, str] = {}
     for p in params:
         key(p.key, "param")

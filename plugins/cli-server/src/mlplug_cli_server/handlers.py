@@ -51,6 +51,8 @@ def _metric(item: dict, where: str = "") -> Metric:
     if type(key) is str and type(value) in (float, int) and type(timestamp) is int and type(step) is int \
             and INT64_MIN <= timestamp <= INT64_MAX and INT64_MIN <= step <= INT64_MAX:
         # The shape every client sends; only other shapes need the checks below.
+        if len(item) == (4 if "step" in item else 3):  # nothing but key, value, timestamp (and step)
+            return Metric(key, float(value), timestamp, step)
         return Metric(key, float(value), timestamp, step, None, item.get("dataset_name") or None,
                       item.get("dataset_digest") or None, item.get("model_id") or None)
     key = _str_field(item, "key", where)

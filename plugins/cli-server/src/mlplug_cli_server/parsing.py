@@ -15,9 +15,9 @@ from urllib.parse import parse_qsl
 
 import orjson
 import werkzeug.urls  # noqa: F401 (registers the "werkzeug.url_quote" codec error handler used below)
-from werkzeug.wsgi import get_input_stream
 from mlplug.errors import InvalidParameter
 from mlplug.protocol import Endpoint
+from werkzeug.wsgi import get_input_stream
 
 _JSON_TYPES = ("application/json",)
 # Largest API request body: dataset profiles may hold 16 MB of text; artifacts go through the proxy.
@@ -63,17 +63,20 @@ def _snake_keys(obj: dict) -> dict:
 
 
 _decode = json.JSONDecoder(object_hook=_snake_keys).decode
-_NOT_LOWER = re.compile(rb"[A-Z]")
+# Digits -> "0", "." stays, anything else -> " ": an integer literal of 19+ digits (beyond 64 bits, which
+# orjson reads as a float) then shows as " " followed by nineteen "0"s; fractions start with ".".
+_DIGIT_RUNS = bytes(48 if 48 <= i <= 57 else 46 if i == 46 else 32 for i in range(256))
+_LONG_INTEGER = b" " + b"0" * 19
 
 
 def decode_body(raw: bytes) -> Any:
     """The JSON value of a request body, with camelCase keys in snake_case.
 
-    A body without a capital letter has no camelCase key (nor the non-standard NaN / Infinity
-    literals), so orjson decodes it; anything else, or anything orjson refuses, takes the standard
-    library's path with the key hook, whose answer (or error) stands.
+    orjson decodes the usual body. One it might read differently from the standard library takes the
+    standard library's path with the key hook, whose answer (or error) stands: a body with a capital
+    letter (camelCase keys, the NaN / Infinity literals), with a long integer, or that orjson refuses.
     """
-    if _NOT_LOWER.search(raw) is None:
+    if raw.lower() == raw and _LONG_INTEGER not in b" " + raw.translate(_DIGIT_RUNS):
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:

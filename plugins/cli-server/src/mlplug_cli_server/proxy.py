@@ -36,24 +36,47 @@ class SmallReads(io.RawIOBase):
     """The request body, read from the socket in pieces of at most `BODY_STEP` bytes.
 
     A read may return less than asked (as a socket does); repositories that need whole parts wrap it
-    in `mlplug.streams.FullReads`, which joins the pieces once.
+    in `mlplug.streams.FullReads`, which joins the pieces once. A body that ends before its
+    Content-Length (the client went away) raises instead of ending, so no truncated file is stored.
     """
 
-    def __init__(self, body: BinaryIO):
+    def __init__(self, body: BinaryIO, length: int | None):
         self._body = body
+        self._length = length
+        self._received = 0
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0:
-            return self._body.read()
-        return self._body.read(min(size, BODY_STEP))
+        data = self._body.read() if size is None or size < 0 else self._body.read(min(size, BODY_STEP))
+        self._received += len(data)
+        if (not data or size is None or size < 0) and self._length is not None:
+            _check_complete(self._received, self._length)
+        return data
 
     def readinto(self, buffer) -> int:
         data = self.read(len(buffer))
         buffer[:len(data)] = data
         return len(data)
+
+
+def _check_complete(received: int, length: int) -> None:
+    if received < length:
+        raise InvalidParameter(f"The upload ended after {received} of its {length} bytes (Content-Length); "
+                               "nothing was stored. Send the file again.")
+
+
+def _upload_stream() -> BinaryIO:
+    """The request body for `ArtifactRepository.write`. One of up to `BODY_STEP` bytes (most artifacts)
+    is read whole: a seekable stream of known size goes up in one request to any cloud, and an empty
+    one is not mistaken for an endless stream (Azure's SDK waits forever on an empty unsized stream)."""
+    length = request.content_length
+    if length is not None and length <= BODY_STEP:
+        data = request.stream.read(length) if length else b""
+        _check_complete(len(data), length)
+        return io.BytesIO(data)
+    return SmallReads(request.stream, length)
 
 
 def _file_stat(stream: BinaryIO) -> os.stat_result | None:
@@ -99,7 +122,7 @@ class ArtifactProxy:
     def file(self, artifact_path: str):
         rel = safe_relpath(artifact_path)
         if request.method == "PUT":
-            self.repo.write(rel, SmallReads(request.stream))
+            self.repo.write(rel, _upload_stream())
             return json_response({})
         if request.method == "DELETE":
             self.repo.delete_artifacts(rel)

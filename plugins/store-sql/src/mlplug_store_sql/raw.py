@@ -1,22 +1,25 @@
-"""The store's hot statements, run straight on the DBAPI cursor of a SQLAlchemy transaction.
+"""The store's hot statements, run straight on a DBAPI cursor.
 
 SQLAlchemy's execution path (parameter processing, Result and Row objects, events) costs several times
 more than SQLite needs to run a small statement or to hand back ten thousand rows. So the statements on
 the hot paths (logging, loading runs, metric history) are still written in SQLAlchemy Core, compiled once
 per dialect (and per IN-list length) into the SQL string and bind order of that dialect's paramstyle,
-and executed on the transaction's own DBAPI cursor; rows come back as plain tuples.
+and executed on the DBAPI cursor of a SQLAlchemy transaction (`Cursor.of`) or of a bare pooled connection
+(`write_transaction`, for the single writes); rows come back as plain tuples.
 
 Values are passed as the drivers take them (str, int, float, bool, None), so no bind processors run;
 booleans read back as the driver gives them (0/1 on SQLite and MySQL), which callers only test for truth.
 Driver errors are re-raised as SQLAlchemy's exceptions, so callers handle one family of errors.
+Only statements that live as long as the process belong here: they are cached by identity.
 """
 from __future__ import annotations
 
+import contextlib
 from operator import itemgetter
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, Dialect, Engine
 
 
 class Query:
@@ -78,16 +81,25 @@ class Compiler:
 
 
 class Cursor:
-    """A DBAPI cursor in a SQLAlchemy connection's transaction: runs Core statements, raises SQLAlchemy's
-    exceptions."""
+    """A DBAPI cursor inside a transaction: runs Core statements, raises SQLAlchemy's exceptions.
 
-    __slots__ = ("conn", "_compiler", "_cursor", "_error")
+    `invalidate` drops the connection from the pool; it is called when the driver says the connection
+    is dead.
+    """
 
-    def __init__(self, conn: Connection, compiler: Compiler):
-        self.conn = conn
+    __slots__ = ("_dbapi_connection", "_invalidate", "_compiler", "_cursor", "_error")
+
+    def __init__(self, dbapi_connection: Any, invalidate: Callable[[BaseException], None], compiler: Compiler):
+        self._dbapi_connection = dbapi_connection
+        self._invalidate = invalidate
         self._compiler = compiler
-        self._cursor = conn.connection.dbapi_connection.cursor()
+        self._cursor = dbapi_connection.cursor()
         self._error = compiler.dialect.loaded_dbapi.Error
+
+    @classmethod
+    def of(cls, conn: Connection, compiler: Compiler) -> "Cursor":
+        """The cursor of a SQLAlchemy connection's transaction."""
+        return cls(conn.connection.dbapi_connection, conn.invalidate, compiler)
 
     def execute(self, statement: Any, values: Mapping[str, Any] = {}) -> int:  # noqa: B006 (never mutated)
         """Run `statement` once; the number of rows it changed."""
@@ -96,7 +108,7 @@ class Cursor:
         try:
             self._cursor.execute(query.sql, params)
         except self._error as err:
-            raise self._translate(err, query.sql, params) from None
+            raise self.translate(err, query.sql, params) from None
         return self._cursor.rowcount
 
     def executemany(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -107,7 +119,7 @@ class Cursor:
         try:
             self._cursor.executemany(query.sql, params)
         except self._error as err:
-            raise self._translate(err, query.sql, params) from None
+            raise self.translate(err, query.sql, params) from None
 
     def all(self, statement: Any, values: Mapping[str, Any] = {}) -> list[tuple]:  # noqa: B006
         self.execute(statement, values)
@@ -118,11 +130,44 @@ class Cursor:
         rows = self._cursor.fetchall()  # all of them, so the driver is done with the statement
         return rows[0] if rows else None
 
-    def _translate(self, err: Exception, sql: str, params: Any) -> sa.exc.DBAPIError:
+    def translate(self, err: Exception, sql: str | None = None, params: Any = None) -> sa.exc.DBAPIError:
         """SQLAlchemy's exception for a driver error; a dead connection is dropped from the pool."""
         dialect = self._compiler.dialect
-        invalidated = dialect.is_disconnect(err, self.conn.connection.dbapi_connection, self._cursor)
+        invalidated = dialect.is_disconnect(err, self._dbapi_connection, self._cursor)
         if invalidated:
-            self.conn.invalidate(err)
+            self._invalidate(err)
         return sa.exc.DBAPIError.instance(sql, params, err, self._error, connection_invalidated=invalidated,
                                           dialect=dialect)
+
+
+@contextlib.contextmanager
+def write_transaction(engine: Engine, compiler: Compiler) -> Iterator[Cursor]:
+    """A write transaction on a pooled DBAPI connection, without SQLAlchemy's Connection around it.
+
+    The hot single writes (log_metric, log_batch, ...) are small enough that a SQLAlchemy Connection,
+    its events and its transaction object cost as much as the statements. SQLite's transaction begins
+    IMMEDIATE, as the engine's own begin hook does; the other drivers begin implicitly.
+    """
+    fairy = engine.raw_connection()
+    try:
+        cur = Cursor(fairy.dbapi_connection, fairy.invalidate, compiler)
+        try:
+            if compiler.dialect.name == "sqlite":
+                fairy.driver_connection.execute("BEGIN IMMEDIATE")
+            yield cur
+            fairy.commit()
+        except compiler.dialect.loaded_dbapi.Error as err:  # from BEGIN or COMMIT: the statements translate theirs
+            _rollback(fairy)
+            raise cur.translate(err) from None
+        except BaseException:
+            _rollback(fairy)
+            raise
+    finally:
+        fairy.close()
+
+
+def _rollback(fairy: Any) -> None:
+    try:
+        fairy.rollback()
+    except Exception:  # noqa: BLE001 (the connection is broken; the pool discards it on close)
+        fairy.invalidate()

@@ -72,6 +72,20 @@ def to_metric(row: Sequence[Any], with_run_id: bool = False) -> Metric:
                   model_id)
 
 
+def to_latest(found: Sequence[Sequence[Any]]) -> dict[str, list[Metric]]:
+    """Run id -> its latest metrics, from rows of METRIC_FIELDS: a page of runs, tens of thousands of
+    rows, so `to_metric` is inlined."""
+    by_run: dict[str, list[Metric]] = {}
+    current, metrics = None, []
+    for run_id, key, value, timestamp, step, is_nan, dataset_name, dataset_digest, model_id in found:
+        if run_id != current:
+            current, metrics = run_id, by_run.setdefault(run_id, [])
+        if is_nan or not -DBL_MAX < value < DBL_MAX:
+            value = decode_value(value, is_nan)
+        metrics.append(Metric(key, value, timestamp, step, None, dataset_name, dataset_digest, model_id))
+    return by_run
+
+
 def to_history(run_id: str, key: str, found: Sequence[Sequence[Any]]) -> list[Metric]:
     """Metrics from rows of HISTORY_FIELDS: a get_metric_history page, the hottest read there is."""
     out = []
