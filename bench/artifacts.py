@@ -8,17 +8,20 @@ API / the real MLflow client in its venv, see `_artifact_client.py`) time, for o
 default) and for 10,000 small files of 1-4 KB in nested directories, upload and download both
 **direct** (the run's artifact location is the destination itself, which the client writes) and
 **through the proxy** (`mlflow-artifacts:/`, the server writes). The destination is a local directory,
-or with `--destination s3` a bucket in moto's S3 server (MLflow's venv then needs boto3).
+or with `--destination s3` a bucket in moto's S3 server (MLflow's venv then needs boto3), where the
+sizes default to 256 MiB and 2,000 files because moto itself sets the pace. A file run takes about
+5 minutes on 2 cores, an s3 run about 6.
 
 Prints throughput (MB/s, files/s), the server's peak resident memory during each case (the largest of
 its processes, VmHWM) and how much it grew, and mlplug/MLflow ratios against the issue's targets:
 proxy memory growth < 200 MiB for the large file, throughput >= MLflow's everywhere and >= 3x on the
-small files. It prints figures and asserts nothing. Writes bench/results/artifacts-<time>.json.
+small files. It prints figures and asserts nothing. Writes bench/results/artifacts-<dest>-<time>.json.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import random
@@ -42,6 +45,7 @@ PYTHON = {"mlplug": sys.executable, "mlflow": str(MLFLOW_VENV / "bin" / "python"
 BUCKET = "bench-artifacts"
 PROXY_MEMORY_TARGET_MIB = 200
 SMALL_FILES_TARGET = 3.0  # times MLflow's throughput
+DEFAULT_SIZES = {"file": (1024, 10_000), "s3": (256, 2_000)}  # (large file MiB, small files) by destination
 
 
 @dataclass
@@ -168,7 +172,6 @@ def bench_tool(tool: str, setup: Setup, workers: int, data: dict) -> list[Figure
                     raise RuntimeError(f"{tool} {mode}: warm-up {op['op']} failed: {answer['error']}\n"
                                        f"{answer.get('traceback', '')}")
             for case, (local, files, size) in data["cases"].items():
-                print(f"  {tool} {mode} {case} ...", file=sys.stderr, flush=True)
                 up, peak, grown = measure(proc, lambda: c.call(op="upload", run_id=run["run_id"], local=str(local),
                                                                artifact_path=case))
                 figures.append(Figure(tool, mode, case, "upload", up.get("seconds", 0), files, size, peak, grown,
@@ -183,8 +186,9 @@ def bench_tool(tool: str, setup: Setup, workers: int, data: dict) -> list[Figure
                                       grown, error))
                 shutil.rmtree(dst, ignore_errors=True)
                 for figure in figures[-2:]:
-                    if figure.error:
-                        print(f"  {tool} {mode} {case} {figure.direction} failed: {figure.error}", file=sys.stderr)
+                    outcome = f"failed: {figure.error}" if figure.error else (
+                        f"{_rate(figure).strip()}, server peak {figure.server_peak_mib:.0f} MiB")
+                    print(f"  {tool} {mode} {case} {figure.direction}: {outcome}", file=sys.stderr, flush=True)
     return figures
 
 
@@ -218,43 +222,63 @@ def _speed(figure: Figure) -> float:
     return figure.files_per_s if figure.case == "small" else figure.mb_per_s
 
 
+HEADER = f"{'case':<28}{'mlplug':>16}{'MLflow':>16}{'ratio':>8}   server peak RSS MiB (growth) mlplug / MLflow"
+
+
+def _ratio(ours: Figure, theirs: Figure | None) -> float | None:
+    if theirs is None or ours.error or theirs.error or not _speed(theirs):
+        return None
+    return _speed(ours) / _speed(theirs)
+
+
+def _line(name: str, ours: Figure, theirs: Figure | None, ratio: float | None) -> str:
+    memory = f"{ours.server_peak_mib:6.0f} (+{ours.server_growth_mib:.0f})"
+    if theirs is not None:
+        memory += f" / {theirs.server_peak_mib:6.0f} (+{theirs.server_growth_mib:.0f})"
+    return (f"{name:<28}{_rate(ours):>16}{_rate(theirs) if theirs else '-':>16}"
+            f"{f'{ratio:.2f}x' if ratio else '-':>8}   {memory}")
+
+
+def _verdicts(name: str, ours: Figure, ratio: float | None) -> list[str]:
+    verdicts = []
+    if ratio is not None:
+        need = SMALL_FILES_TARGET if ours.case == "small" else 1.0
+        verdicts.append(f"{'ok  ' if ratio >= need else 'MISS'} {name}: {ratio:.2f}x MLflow (target >= {need:g}x)")
+    if ours.mode == "proxy" and ours.case == "large":
+        grown = ours.server_growth_mib
+        verdicts.append(f"{'ok  ' if grown < PROXY_MEMORY_TARGET_MIB else 'MISS'} {name}: server grew {grown:.0f} MiB "
+                        f"(target < {PROXY_MEMORY_TARGET_MIB} MiB)")
+    return verdicts
+
+
 def report(figures: list[Figure], labels: dict[str, str]) -> list[str]:
+    """The table (mlplug against MLflow, case by case) and the targets met or missed."""
     by_key = {(f.tool, f.mode, f.case, f.direction): f for f in figures}
-    header = (f"{'case':<28}{'mlplug':>16}{'MLflow':>16}{'ratio':>8}   server peak RSS MiB (growth)"
-              f"  mlplug / MLflow")
-    lines, verdicts = [header, "-" * len(header)], []
-    for mode in ("direct", "proxy"):
-        for case in labels:
-            for direction in ("upload", "download"):
-                ours, theirs = by_key.get(("mlplug", mode, case, direction)), by_key.get(("mlflow", mode, case, direction))
-                if ours is None:
-                    continue
-                ratio = (_speed(ours) / _speed(theirs)) if theirs and _speed(theirs) and not ours.error else None
-                memory = f"{ours.server_peak_mib:6.0f} (+{ours.server_growth_mib:.0f})"
-                if theirs:
-                    memory += f" / {theirs.server_peak_mib:6.0f} (+{theirs.server_growth_mib:.0f})"
-                name = f"{mode} {labels[case]} {direction}"
-                lines.append(f"{name:<28}{_rate(ours):>16}{_rate(theirs) if theirs else '-':>16}"
-                             f"{f'{ratio:.2f}x' if ratio else '-':>8}   {memory}")
-                if ratio is not None:
-                    need = SMALL_FILES_TARGET if case == "small" else 1.0
-                    verdicts.append(f"{'ok  ' if ratio >= need else 'MISS'} {name}: {ratio:.2f}x MLflow "
-                                    f"(target >= {need:g}x)")
-                if mode == "proxy" and case == "large":
-                    ok = ours.server_growth_mib < PROXY_MEMORY_TARGET_MIB
-                    verdicts.append(f"{'ok  ' if ok else 'MISS'} {name}: server grew {ours.server_growth_mib:.0f} MiB "
-                                    f"(target < {PROXY_MEMORY_TARGET_MIB} MiB)")
-    return lines + ["", "targets:"] + verdicts
+    lines, verdicts = [HEADER, "-" * len(HEADER)], []
+    for mode, case, direction in itertools.product(("direct", "proxy"), labels, ("upload", "download")):
+        ours = by_key.get(("mlplug", mode, case, direction))
+        if ours is None:
+            continue
+        theirs = by_key.get(("mlflow", mode, case, direction))
+        name, ratio = f"{mode} {labels[case]} {direction}", _ratio(ours, theirs)
+        lines.append(_line(name, ours, theirs, ratio))
+        verdicts += _verdicts(name, ours, ratio)
+    return [*lines, "", "targets:", *verdicts]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--destination", choices=["file", "s3"], default="file")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--big-mib", type=int, default=1024, help="size of the large file in MiB (default 1024)")
-    ap.add_argument("--small-files", type=int, default=10_000, help="number of small files (default 10000)")
+    ap.add_argument("--big-mib", type=int, help="size of the large file in MiB (default 1024; 256 with s3)")
+    ap.add_argument("--small-files", type=int, help="number of small files (default 10000; 2000 with s3)")
     ap.add_argument("--tools", default="mlplug,mlflow", help="comma-separated: mlplug, mlflow")
     args = ap.parse_args()
+    # moto is one Python process that serves S3 at tens of MB/s and about a hundred requests a second
+    # here: the full sizes would take 25 minutes, and the figures would be moto's.
+    scaled = DEFAULT_SIZES[args.destination]
+    args.big_mib = args.big_mib or scaled[0]
+    args.small_files = args.small_files or scaled[1]
     tools = args.tools.split(",")
     if "mlflow" in tools:
         require_mlflow()

@@ -3,7 +3,7 @@
 SQLAlchemy's execution path (parameter processing, Result and Row objects, events) costs several times
 more than SQLite needs to run a small statement or to hand back ten thousand rows. So the statements on
 the hot paths (logging, loading runs, metric history) are still written in SQLAlchemy Core, compiled once
-per dialect (and per IN-list length) into the SQL string and bind order of that dialect's paramstyle,
+per dialect (and per size class of IN list) into the SQL string and bind order of that dialect's paramstyle,
 and executed on the DBAPI cursor of a SQLAlchemy transaction (`Cursor.of`) or of a bare pooled connection
 (`write_transaction`, for the single writes); rows come back as plain tuples.
 
@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 class Query:
     """One statement compiled for one dialect: its SQL and how to lay out its bind values."""
 
-    __slots__ = ("sql", "_statement", "_fixed", "_expanded", "_getter", "_positional")
+    __slots__ = ("sql", "_statement", "_fixed", "_expanded", "_getter")
 
     def __init__(self, statement: Any, dialect: Dialect, expand: Mapping[str, int], required: Sequence[str]):
         self._statement = statement  # keeps the id() this query is cached under alive
@@ -34,14 +34,13 @@ class Query:
             statement = statement.params({**dict.fromkeys(required), **{n: [None] * k for n, k in expand.items()}})
         compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
         self.sql = compiled.string
-        self._positional = compiled.positional
         # An IN list `name` of n values is rendered as binds `name_1` ... `name_n`.
         self._expanded = {name: tuple(f"{name}_{i}" for i in range(1, n + 1)) for name, n in expand.items()}
         # Values written into the statement itself (`lifecycle_stage == "active"`) keep their value.
         self._fixed = {name: bind.effective_value for bind, name in compiled.bind_names.items()
                        if not bind.required and not bind.expanding and name not in required}
         self._getter: Callable[[Mapping], tuple] | None = None
-        if self._positional:
+        if compiled.positional:  # else (pyformat) the driver takes the dict of values
             names = compiled.positiontup
             self._getter = itemgetter(*names) if len(names) != 1 else (lambda row, n=names[0]: (row[n],))
 
@@ -50,12 +49,21 @@ class Query:
         if self._fixed or self._expanded:
             values = {**self._fixed, **values}
             for name, elements in self._expanded.items():
-                values.update(zip(elements, values.pop(name)))
+                given = list(values.pop(name))
+                if len(given) < len(elements):  # repeating the last value changes nothing in an IN list
+                    given += [given[-1]] * (len(elements) - len(given))
+                values.update(zip(elements, given))
         return self._getter(values) if self._getter is not None else values
 
 
+def in_list_size(n: int) -> int:
+    """The compiled length of an IN list of `n` values: the next power of two, so a statement has a
+    handful of compiled forms, not one per length."""
+    return 1 << (n - 1).bit_length() if n > 1 else n
+
+
 class Compiler:
-    """Compiles statements for one dialect, once each (and once per length of each IN list)."""
+    """Compiles statements for one dialect, once each (and once per size class of each IN list)."""
 
     def __init__(self, dialect: Dialect):
         self.dialect = dialect
@@ -72,11 +80,15 @@ class Compiler:
             known = self._binds[sid] = (statement, tuple(b.key for b in binds if b.expanding),
                                         tuple(b.key for b in binds if b.required and not b.expanding))
         lists = known[1]
-        key = (sid, *[len(values[name]) for name in lists]) if lists else sid
+        if not lists:
+            key: Any = sid
+            sizes: dict[str, int] = {}
+        else:
+            sizes = {name: in_list_size(len(values[name])) for name in lists}
+            key = (sid, *sizes.values())
         query = self._queries.get(key)
         if query is None:
-            query = self._queries[key] = Query(statement, self.dialect, {name: len(values[name]) for name in lists},
-                                               known[2])
+            query = self._queries[key] = Query(statement, self.dialect, sizes, known[2])
         return query
 
 
@@ -111,15 +123,17 @@ class Cursor:
             raise self.translate(err, query.sql, params) from None
         return self._cursor.rowcount
 
-    def executemany(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+    def executemany(self, statement: Any, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Run `statement` once per row; the number of rows changed in all (as the driver counts them)."""
         if not rows:
-            return
+            return 0
         query = self._compiler.query(statement, rows[0])
         params = [query.bind(r) for r in rows]
         try:
             self._cursor.executemany(query.sql, params)
         except self._error as err:
             raise self.translate(err, query.sql, params) from None
+        return self._cursor.rowcount
 
     def all(self, statement: Any, values: Mapping[str, Any] = {}) -> list[tuple]:  # noqa: B006
         self.execute(statement, values)

@@ -32,7 +32,6 @@ from mlplug_store_sql.migrate import ensure_schema
 from mlplug_store_sql.names import generate_run_name
 from mlplug_store_sql.raw import Compiler, Cursor, write_transaction
 from mlplug_store_sql.statements import Statements
-from mlplug_store_sql.writers import WriterQueue
 
 T = TypeVar("T")
 ACTIVE, DELETED = LifecycleStage.ACTIVE, LifecycleStage.DELETED
@@ -162,9 +161,6 @@ class SqlTrackingStore(TrackingStore):
         self._reader = self._engine.execution_options(**{READ_ONLY: True})
         self._sql = Statements(self._engine.dialect.name)
         self._compiler = Compiler(self._engine.dialect)
-        url = self._engine.url
-        self._writers = (WriterQueue(url.database) if url.get_backend_name() == "sqlite" and not is_memory(url)
-                         else None)
         try:
             ensure_schema(self._engine, store_uri)
             self._ensure_default_experiment()
@@ -184,8 +180,6 @@ class SqlTrackingStore(TrackingStore):
 
     def close(self) -> None:
         self._engine.dispose()
-        if self._writers is not None:
-            self._writers.close()
 
     # --- transactions ----------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -209,7 +203,7 @@ class SqlTrackingStore(TrackingStore):
     def _retrying(self, transaction: Callable[[], Any], fn: Callable[..., T], *args: Any) -> T:
         for attempt in range(1, _ATTEMPTS + 1):
             try:
-                with self._writers.turn() if self._writers else contextlib.nullcontext(), transaction() as handle:
+                with transaction() as handle:
                     return fn(handle, *args)
             except sa.exc.DBAPIError as err:
                 if attempt == _ATTEMPTS or not _is_transient(err):
@@ -542,7 +536,9 @@ class SqlTrackingStore(TrackingStore):
 
     def _write_params(self, cur: Cursor, run_id: str, param_rows: Sequence[dict]) -> None:
         """Insert new params, then compare every value with what is stored: params are write-once."""
-        cur.executemany(self._sql.insert_params, param_rows)
+        inserted = cur.executemany(self._sql.insert_params, param_rows)
+        if inserted == len(param_rows) and not self._sql.mysql:  # all new (MySQL counts matched rows too)
+            return
         stored = dict(cur.all(_PARAM_VALUES, {"run_id": run_id, "keys": [r["key"] for r in param_rows]}))
         for r in param_rows:
             if stored.get(r["key"]) != r["value"]:
