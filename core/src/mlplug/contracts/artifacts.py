@@ -129,3 +129,28 @@ class MultipartUploadSupport(ABC):
     @abstractmethod
     def abort_multipart_upload(self, path: str, upload_id: str) -> None:
         """Discard an unfinished upload and the parts stored for it."""
+
+
+class PrefixedKeys:
+    """Object-store key rules for repositories rooted at `self.prefix` (no leading or trailing `/`).
+
+    S3, GCS and Azure name objects the same way; this is the one copy of that rule.
+    """
+
+    prefix: str
+
+    def _key(self, rel: str) -> str:
+        return posixpath.join(self.prefix, rel) if self.prefix and rel else self.prefix or rel
+
+    def _file_key(self, path: str) -> str:
+        rel = safe_relpath(path)
+        if not rel:
+            raise InvalidParameter("An artifact path is required for a file (got the root).")
+        return self._key(rel)
+
+    def _dir_prefix(self, rel: str) -> str:
+        key = self._key(rel)
+        return key + "/" if key else ""
+
+    def _relative(self, key: str) -> str:
+        return key[len(self.prefix) + 1:] if self.prefix else key

@@ -23,7 +23,7 @@ from typing import BinaryIO, Iterator
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
 from azure.storage.blob import BlobPrefix, ContentSettings
 
-from mlplug.contracts.artifacts import ArtifactRepository, safe_relpath
+from mlplug.contracts.artifacts import ArtifactRepository, PrefixedKeys, safe_relpath
 from mlplug.entities import FileInfo
 from mlplug.errors import InvalidParameter, MlplugError, NotFound
 
@@ -31,7 +31,7 @@ from mlplug_artifacts_azure.client import MAX_CONCURRENCY, service_client
 from mlplug_artifacts_azure.location import parse_azure_uri
 
 
-class AzureBlobArtifactRepository(ArtifactRepository):
+class AzureBlobArtifactRepository(PrefixedKeys, ArtifactRepository):
     """Artifacts below a container prefix; credentials come from the environment (see `client`)."""
 
     page_size = 5000  # names per listing request (the service's maximum)
@@ -42,23 +42,6 @@ class AzureBlobArtifactRepository(ArtifactRepository):
         self.location = parse_azure_uri(artifact_uri)
         self.prefix = self.location.prefix
         self.container = service_client(self.location).get_container_client(self.location.container)
-
-    # --- names ---------------------------------------------------------------------------------------
-    def _name(self, rel: str) -> str:
-        return posixpath.join(self.prefix, rel) if self.prefix and rel else self.prefix or rel
-
-    def _file_name(self, path: str) -> str:
-        rel = safe_relpath(path)
-        if not rel:
-            raise InvalidParameter("An artifact path is required for a file (got the root).")
-        return self._name(rel)
-
-    def _dir_prefix(self, rel: str) -> str:
-        name = self._name(rel)
-        return name + "/" if name else ""
-
-    def _relative(self, name: str) -> str:
-        return name[len(self.prefix) + 1:] if self.prefix else name
 
     @contextlib.contextmanager
     def _errors(self, action: str, path: str | None) -> Iterator[None]:
@@ -73,10 +56,10 @@ class AzureBlobArtifactRepository(ArtifactRepository):
 
     # --- writing -------------------------------------------------------------------------------------
     def write(self, path: str, stream: BinaryIO) -> None:
-        self._upload(self._file_name(path), stream)
+        self._upload(self._file_key(path), stream)
 
     def log_artifact(self, local_file: str, artifact_path: str | None = None) -> None:
-        name = self._name(posixpath.join(safe_relpath(artifact_path), os.path.basename(local_file)))
+        name = self._key(posixpath.join(safe_relpath(artifact_path), os.path.basename(local_file)))
         with open(local_file, "rb") as src:
             self._upload(name, src)
 
@@ -118,13 +101,13 @@ class AzureBlobArtifactRepository(ArtifactRepository):
         if not rel:
             raise NotFound("No such artifact: '' (the root is a directory)")
         with self._errors("read", rel):
-            downloader = self.container.download_blob(self._name(rel), max_concurrency=1)
+            downloader = self.container.download_blob(self._key(rel), max_concurrency=1)
         return _DownloadStream(downloader, lambda: self._errors("read", rel))
 
     def download_file(self, rel: str, local_path: str) -> None:
         os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
         with self._errors("download", rel):
-            downloader = self.container.download_blob(self._file_name(rel), max_concurrency=MAX_CONCURRENCY)
+            downloader = self.container.download_blob(self._file_key(rel), max_concurrency=MAX_CONCURRENCY)
             with open(local_path, "wb") as dst:
                 downloader.readinto(dst)
 
@@ -135,7 +118,7 @@ class AzureBlobArtifactRepository(ArtifactRepository):
         with self._errors("delete", path):
             if rel:
                 with contextlib.suppress(ResourceNotFoundError):
-                    self.container.delete_blob(self._name(rel))
+                    self.container.delete_blob(self._key(rel))
             names = iter(self.container.list_blob_names(name_starts_with=self._dir_prefix(rel) or None,
                                                         results_per_page=self.page_size))
             while batch := list(itertools.islice(names, self.delete_batch_size)):

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from google.api_core import exceptions as gexc
 
-from mlplug.contracts.artifacts import ArtifactRepository, safe_relpath
+from mlplug.contracts.artifacts import ArtifactRepository, PrefixedKeys, safe_relpath
 from mlplug.entities import FileInfo
 from mlplug.errors import InvalidParameter, MlplugError, NotFound
 
@@ -40,7 +40,7 @@ def parse_gs_uri(uri: str) -> tuple[str, str]:
     return parts.netloc, parts.path.strip("/")
 
 
-class GCSArtifactRepository(ArtifactRepository):
+class GCSArtifactRepository(PrefixedKeys, ArtifactRepository):
     """Artifacts below `gs://bucket/prefix`; credentials and emulator come from the environment."""
 
     chunk_size = 8 * _MIB  # resumable upload chunk and read-ahead size; a multiple of 256 KiB as GCS requires
@@ -52,23 +52,6 @@ class GCSArtifactRepository(ArtifactRepository):
         self.bucket_name, self.prefix = parse_gs_uri(artifact_uri)
         self.client = gcs_client()
         self.bucket = self.client.bucket(self.bucket_name)
-
-    # --- names ---------------------------------------------------------------------------------------
-    def _name(self, rel: str) -> str:
-        return posixpath.join(self.prefix, rel) if self.prefix and rel else self.prefix or rel
-
-    def _file_name(self, path: str) -> str:
-        rel = safe_relpath(path)
-        if not rel:
-            raise InvalidParameter("An artifact path is required for a file (got the root).")
-        return self._name(rel)
-
-    def _dir_prefix(self, rel: str) -> str:
-        name = self._name(rel)
-        return name + "/" if name else ""
-
-    def _relative(self, name: str) -> str:
-        return name[len(self.prefix) + 1:] if self.prefix else name
 
     def _blob(self, name: str):
         return self.bucket.blob(name, chunk_size=self.chunk_size)
@@ -83,13 +66,13 @@ class GCSArtifactRepository(ArtifactRepository):
 
     # --- writing -------------------------------------------------------------------------------------
     def write(self, path: str, stream: BinaryIO) -> None:
-        name = self._file_name(path)
+        name = self._file_key(path)
         source = stream if seekable(stream) else FullReads(stream)
         with self._errors("upload", path):
             self._blob(name).upload_from_file(source, rewind=False, content_type=_content_type(name))
 
     def log_artifact(self, local_file: str, artifact_path: str | None = None) -> None:
-        name = self._name(posixpath.join(safe_relpath(artifact_path), os.path.basename(local_file)))
+        name = self._key(posixpath.join(safe_relpath(artifact_path), os.path.basename(local_file)))
         with self._errors("upload", self._relative(name)):
             self._blob(name).upload_from_filename(local_file, content_type=_content_type(name))
 
@@ -126,7 +109,7 @@ class GCSArtifactRepository(ArtifactRepository):
         rel = safe_relpath(path)
         if not rel:
             raise NotFound("No such artifact: '' (the root is a directory)")
-        name = self._name(rel)
+        name = self._key(rel)
         with self._errors("read", rel):
             found = self.bucket.get_blob(name)  # fails fast when missing; gives the generation to pin
         if found is None:
@@ -142,7 +125,7 @@ class GCSArtifactRepository(ArtifactRepository):
         os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)
         with self._errors("download", rel):
             # One streamed request; a chunk size here would turn it into a series of ranged requests.
-            self.bucket.blob(self._file_name(rel)).download_to_filename(local_path)
+            self.bucket.blob(self._file_key(rel)).download_to_filename(local_path)
 
     # --- deleting ------------------------------------------------------------------------------------
     def delete_artifacts(self, path: str | None = None) -> None:
@@ -151,7 +134,7 @@ class GCSArtifactRepository(ArtifactRepository):
         with self._errors("delete", path):
             if rel:
                 with contextlib.suppress(gexc.NotFound):
-                    self.bucket.blob(self._name(rel)).delete()
+                    self.bucket.blob(self._key(rel)).delete()
             blobs = iter(self.client.list_blobs(self.bucket_name, prefix=self._dir_prefix(rel),
                                                 page_size=self.page_size))
             while batch := list(itertools.islice(blobs, self.delete_batch_size)):

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
-from mlplug.contracts.artifacts import ArtifactRepository, MultipartUploadSupport, safe_relpath
+from mlplug.contracts.artifacts import ArtifactRepository, MultipartUploadSupport, PrefixedKeys, safe_relpath
 from mlplug.entities import FileInfo
 from mlplug.errors import InvalidParameter, MlplugError, NotFound
 
@@ -41,7 +41,7 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
     return parts.netloc, parts.path.strip("/")
 
 
-class S3ArtifactRepository(ArtifactRepository, MultipartUploadSupport):
+class S3ArtifactRepository(PrefixedKeys, ArtifactRepository, MultipartUploadSupport):
     """Artifacts below `s3://bucket/prefix`; settings are read from the environment (see `client`)."""
 
     page_size = 1000  # keys per listing request, and so per batched delete (S3's maximum for both)
@@ -51,23 +51,6 @@ class S3ArtifactRepository(ArtifactRepository, MultipartUploadSupport):
         self.bucket, self.prefix = parse_s3_uri(artifact_uri)
         self.client = s3_client()
         self._extra_args = upload_extra_args()
-
-    # --- keys --------------------------------------------------------------------------------------
-    def _key(self, rel: str) -> str:
-        return posixpath.join(self.prefix, rel) if self.prefix and rel else self.prefix or rel
-
-    def _file_key(self, path: str) -> str:
-        rel = safe_relpath(path)
-        if not rel:
-            raise InvalidParameter("An artifact path is required for a file (got the root).")
-        return self._key(rel)
-
-    def _dir_prefix(self, rel: str) -> str:
-        key = self._key(rel)
-        return key + "/" if key else ""
-
-    def _relative(self, key: str) -> str:
-        return key[len(self.prefix) + 1:] if self.prefix else key
 
     def _upload_args(self, key: str) -> dict:
         content_type = mimetypes.guess_type(key)[0]
