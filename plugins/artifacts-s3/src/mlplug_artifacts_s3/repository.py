@@ -28,7 +28,9 @@ from mlplug_artifacts_s3.client import s3_client, upload_extra_args
 from mlplug.streams import FullReads, seekable
 
 _MIB = 1024 * 1024
+# Few in-memory parts: an unsized stream (a proxied upload) is otherwise buffered up to 10 × 8 MiB.
 _TRANSFER = TransferConfig(multipart_threshold=8 * _MIB, multipart_chunksize=8 * _MIB, max_concurrency=8)
+_TRANSFER.max_in_memory_upload_chunks = 4  # not a constructor argument of boto3's TransferConfig
 MAX_PARTS = 10_000  # S3's limit per multipart upload
 PRESIGNED_URL_EXPIRATION = 3600  # seconds a part URL stays valid
 
