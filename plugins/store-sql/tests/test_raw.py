@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from mlplug.entities import Metric, Param, RunTag
-from mlplug_store_sql import schema
-from mlplug_store_sql.raw import Compiler, Cursor, in_list_size, write_transaction
+from mlplug_store_sql import raw, schema
+from mlplug_store_sql.raw import Compiler, Cursor, write_transaction
 from mlplug_store_sql.statements import Statements
 from mlplug_store_sql.store import SqlTrackingStore
 
@@ -21,26 +21,30 @@ PARAMS_OF = (sa.select(_P.key, _P.value)
 
 
 @pytest.mark.parametrize("dialect, placeholder, expected", [
-    (sqlite.dialect(), "?", ("r1", "a", "b", "c", "c")),
-    (mysql.dialect(), "%s", ("r1", "a", "b", "c", "c")),
-    (postgresql.dialect(), "%(keys_4)s", {"run_id": "r1", "keys_1": "a", "keys_2": "b", "keys_3": "c", "keys_4": "c"}),
+    (sqlite.dialect(), "?", ("r1", "a", "b", "c")),
+    (mysql.dialect(), "%s", ("r1", "a", "b", "c")),
+    (postgresql.dialect(), "%(keys_3)s", {"run_id": "r1", "keys_1": "a", "keys_2": "b", "keys_3": "c"}),
 ])
-def test_in_lists_are_compiled_per_size_class_and_bound_in_the_drivers_order(dialect, placeholder, expected):
+def test_in_lists_are_compiled_per_length_and_bound_in_the_drivers_order(dialect, placeholder, expected):
     compiler = Compiler(dialect)
     values = {"run_id": "r1", "keys": ["a", "b", "c"]}
     query = compiler.query(PARAMS_OF, values)
     assert placeholder in query.sql and "POSTCOMPILE" not in query.sql
     bound = query.bind(values)
     assert (bound if isinstance(bound, tuple) else {k: bound[k] for k in expected}) == expected
-    assert compiler.query(PARAMS_OF, {"run_id": "r2", "keys": ["w", "x", "y", "z"]}) is query  # 3 and 4: one form
+    assert compiler.query(PARAMS_OF, {"run_id": "r2", "keys": ["x", "y", "z"]}) is query
     assert compiler.query(PARAMS_OF, {"run_id": "r2", "keys": ["x"]}).bind({"run_id": "r2", "keys": ["x"]}) in (
         ("r2", "x"), {"run_id": "r2", "keys_1": "x"})
     assert compiler.query(PARAMS_OF, {"run_id": "r2", "keys": []}).bind({"run_id": "r2", "keys": []}) in (
         ("r2",), {"run_id": "r2"})
 
 
-def test_in_list_sizes_come_in_powers_of_two():
-    assert [in_list_size(n) for n in (0, 1, 2, 3, 4, 5, 100, 128, 129, 500)] == [0, 1, 2, 4, 4, 8, 128, 128, 256, 512]
+def test_the_compiled_forms_are_bounded(monkeypatch):
+    monkeypatch.setattr(raw, "MAX_COMPILED", 3)
+    compiler = Compiler(sqlite.dialect())
+    for n in range(1, 10):
+        compiler.query(PARAMS_OF, {"run_id": "r", "keys": ["k"] * n})
+    assert len(compiler._queries) <= 3
 
 
 @pytest.mark.parametrize("dialect", [sqlite.dialect(), mysql.dialect(), postgresql.dialect()])

@@ -23,6 +23,7 @@ from mlplug.errors import InvalidParameter, MlplugError, PluginError
 from mlplug.uri import redact
 
 SQLITE_BUSY_TIMEOUT_S = 120
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024  # address space, not memory: the OS shares and evicts the pages
 # Execution option marking a read-only transaction, which SQLite may begin DEFERRED.
 READ_ONLY = "mlplug_read_only"
 
@@ -133,6 +134,10 @@ def _sqlite_engine(url: URL) -> Engine:
         cursor.execute("PRAGMA synchronous = NORMAL")  # durable in WAL mode except on power loss
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA case_sensitive_like = ON")  # LIKE is case-sensitive on every backend
+        if not memory:
+            # Read pages straight from the OS page cache instead of copying each into the connection's own
+            # (small, and emptied whenever another connection writes): a search touches thousands of pages.
+            cursor.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -3,7 +3,7 @@
 SQLAlchemy's execution path (parameter processing, Result and Row objects, events) costs several times
 more than SQLite needs to run a small statement or to hand back ten thousand rows. So the statements on
 the hot paths (logging, loading runs, metric history) are still written in SQLAlchemy Core, compiled once
-per dialect (and per size class of IN list) into the SQL string and bind order of that dialect's paramstyle,
+per dialect (and per IN-list length) into the SQL string and bind order of that dialect's paramstyle,
 and executed on the DBAPI cursor of a SQLAlchemy transaction (`Cursor.of`) or of a bare pooled connection
 (`write_transaction`, for the single writes); rows come back as plain tuples.
 
@@ -49,21 +49,17 @@ class Query:
         if self._fixed or self._expanded:
             values = {**self._fixed, **values}
             for name, elements in self._expanded.items():
-                given = list(values.pop(name))
-                if len(given) < len(elements):  # repeating the last value changes nothing in an IN list
-                    given += [given[-1]] * (len(elements) - len(given))
-                values.update(zip(elements, given))
+                values.update(zip(elements, values.pop(name)))
         return self._getter(values) if self._getter is not None else values
 
 
-def in_list_size(n: int) -> int:
-    """The compiled length of an IN list of `n` values: the next power of two, so a statement has a
-    handful of compiled forms, not one per length."""
-    return 1 << (n - 1).bit_length() if n > 1 else n
+# Compiled forms kept per store: a statement has one per IN-list length in use (pages are chunked, so
+# at most 500 lengths); the bound only keeps odd clients from growing the cache without end.
+MAX_COMPILED = 2000
 
 
 class Compiler:
-    """Compiles statements for one dialect, once each (and once per size class of each IN list)."""
+    """Compiles statements for one dialect, once each (and once per length of each IN list)."""
 
     def __init__(self, dialect: Dialect):
         self.dialect = dialect
@@ -84,10 +80,12 @@ class Compiler:
             key: Any = sid
             sizes: dict[str, int] = {}
         else:
-            sizes = {name: in_list_size(len(values[name])) for name in lists}
+            sizes = {name: len(values[name]) for name in lists}
             key = (sid, *sizes.values())
         query = self._queries.get(key)
         if query is None:
+            if len(self._queries) >= MAX_COMPILED:
+                self._queries.clear()
             query = self._queries[key] = Query(statement, self.dialect, sizes, known[2])
         return query
 
