@@ -158,3 +158,22 @@ def test_unknown_run_is_one_error_line(cli_runner, tracking_uri, command):
     assert result.stdout == ""
     assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result
     assert "0123456789abcdef0123456789abcdef" in result.stderr
+
+
+@pytest.mark.parametrize("before_subcommand", [True, False], ids=["on-group", "on-subcommand"])
+def test_tracking_uri_option_works_before_or_after_the_subcommand(
+        cli_runner, tmp_path, monkeypatch, before_subcommand):
+    from mlplug.tracking.client import MlplugClient
+
+    elsewhere = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    other = MlplugClient(elsewhere)
+    exp = other.create_experiment("elsewhere")
+    run = other.create_run(exp, run_name="only-here")
+    monkeypatch.setenv("MLPLUG_TRACKING_URI", f"sqlite:///{tmp_path / 'default.db'}")
+
+    option = ["--tracking-uri", elsewhere]
+    subcommand = ["list", "--experiment-id", exp, "--output", "json"]
+    args = ["runs", *option, *subcommand] if before_subcommand else ["runs", *subcommand, *option]
+    result = cli_runner.invoke(args)
+    assert result.exit_code == 0, result.stderr
+    assert [r["run_id"] for r in json.loads(result.stdout)] == [run.info.run_id]

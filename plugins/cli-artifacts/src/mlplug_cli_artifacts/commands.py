@@ -11,9 +11,9 @@ from __future__ import annotations
 import click
 
 from mlplug.cli.output import output_option, table
+from mlplug.cli.tracking import TrackingGroup, client, tracking_uri, tracking_uri_option
 from mlplug.hookspecs import hookimpl
 
-_URI_KEY = "mlplug.tracking_uri"
 _DELETE_LISTED = 20  # removed files printed one per line before the rest are summed up
 
 run_id_option = click.option("--run-id", "-r", required=True, help="ID of the run.")
@@ -23,28 +23,16 @@ progress_option = click.option(
          "take more than a second.")
 
 
-def _tracking_uri() -> str | None:
-    return click.get_current_context().meta.get(_URI_KEY)
 
 
-def _client():
-    from mlplug.tracking.client import MlplugClient
-
-    return MlplugClient(tracking_uri=_tracking_uri())
-
-
-@click.group("artifacts")
-@click.option("--tracking-uri", metavar="URI",
-              help="Tracking URI to use (default: MLPLUG_TRACKING_URI, then MLFLOW_TRACKING_URI, "
-                   "then sqlite:///mlplug.db).")
-@click.pass_context
-def artifacts(ctx: click.Context, tracking_uri: str | None) -> None:
+@click.group("artifacts", cls=TrackingGroup)
+@tracking_uri_option
+def artifacts() -> None:
     """List, download, upload and delete the artifacts of runs.
 
     They are stored wherever the run's artifact URI points (a directory, a bucket, a tracking server's
     artifact proxy); the plugin for that URI's scheme does the work.
     """
-    ctx.meta[_URI_KEY] = tracking_uri
 
 
 def mlflow_json(infos) -> str:
@@ -60,7 +48,7 @@ def mlflow_json(infos) -> str:
 @output_option()
 def list_artifacts(run_id: str, artifact_path: str | None, output: str) -> None:
     """List the files and directories directly inside an artifact directory of a run."""
-    infos = _client().list_artifacts(run_id, artifact_path)
+    infos = client().list_artifacts(run_id, artifact_path)
     if output == "json":
         click.echo(mlflow_json(infos))
         return
@@ -88,7 +76,7 @@ def download(run_id: str | None, artifact_path: str | None, artifact_uri: str | 
     if not artifact_uri and not run_id:
         raise click.UsageError("Give --run-id (and optionally --artifact-path), or --artifact-uri.")
     where = {"artifact_uri": artifact_uri} if artifact_uri else {"run_id": run_id, "artifact_path": artifact_path}
-    local = download_artifacts(**where, dst_path=dst_path, tracking_uri=_tracking_uri(), progress=progress,
+    local = download_artifacts(**where, dst_path=dst_path, tracking_uri=tracking_uri(), progress=progress,
                                resume=not overwrite)
     click.echo(f"\n{local}")
 
@@ -106,7 +94,7 @@ def log_artifact(local_file: str, run_id: str, artifact_path: str | None) -> Non
                                    f"`mlplug artifacts log-artifacts -l {local_file} -r {run_id}`.")
     if not os.path.isfile(local_file):
         raise click.ClickException(f"Local file '{local_file}' does not exist.")
-    _client().log_artifact(run_id, local_file, artifact_path)
+    client().log_artifact(run_id, local_file, artifact_path)
     click.echo(f"Logged artifact from local file {local_file} to artifact_path={artifact_path}", err=True)
 
 
@@ -122,7 +110,7 @@ def log_artifacts(local_dir: str, run_id: str, artifact_path: str | None, progre
     if not os.path.isdir(local_dir):
         what = "is not a directory" if os.path.exists(local_dir) else "does not exist"
         raise click.ClickException(f"Local directory '{local_dir}' {what}.")
-    _client().log_artifacts(run_id, local_dir, artifact_path, progress=progress)
+    client().log_artifacts(run_id, local_dir, artifact_path, progress=progress)
     click.echo(f"Logged artifact from local dir {local_dir} to artifact_path={artifact_path}", err=True)
 
 
@@ -153,8 +141,8 @@ def delete(run_id: str, artifact_path: str | None, yes: bool) -> None:
     from mlplug.tracking.artifacts import repository
     from mlplug.tracking.transfer import human_bytes
 
-    client = _client()
-    repo = repository(client.get_run(run_id).info.artifact_uri, client.tracking_uri)
+    tracking = client()
+    repo = repository(tracking.get_run(run_id).info.artifact_uri, tracking.tracking_uri)
     files = files_at(repo, artifact_path)
     where = f" at '{artifact_path}'" if artifact_path else ""
     if not files:

@@ -11,20 +11,14 @@ import os
 import click
 
 from mlplug.cli.output import emit, output_option
+from mlplug.cli.tracking import TrackingGroup, VIEWS, client, tracking_uri_option
 from mlplug.hookspecs import hookimpl
 
-_URI_KEY = "mlplug.tracking_uri"
-_VIEWS = click.Choice(["active_only", "deleted_only", "all"], case_sensitive=False)
 PAGE_SIZE = 1000  # experiments fetched per request while following page tokens
 
 experiment_id_option = click.option("--experiment-id", "-x", type=click.STRING, required=True,
                                     help="ID of the experiment.")
 
-
-def _client():
-    from mlplug.tracking.client import MlplugClient
-
-    return MlplugClient(tracking_uri=click.get_current_context().meta.get(_URI_KEY))
 
 
 def _non_negative(_ctx: click.Context, _param: click.Parameter, value: int | None) -> int | None:
@@ -33,17 +27,13 @@ def _non_negative(_ctx: click.Context, _param: click.Parameter, value: int | Non
     return value
 
 
-@click.group("experiments")
-@click.option("--tracking-uri", metavar="URI",
-              help="Tracking URI to use (default: MLPLUG_TRACKING_URI, then MLFLOW_TRACKING_URI, "
-                   "then sqlite:///mlplug.db).")
-@click.pass_context
-def experiments(ctx: click.Context, tracking_uri: str | None) -> None:
+@click.group("experiments", cls=TrackingGroup)
+@tracking_uri_option
+def experiments() -> None:
     """Create, search, rename, delete and restore experiments.
 
     They live in the store that the tracking URI names: a database or a tracking server.
     """
-    ctx.meta[_URI_KEY] = tracking_uri
 
 
 @experiments.command("create")
@@ -53,7 +43,7 @@ def experiments(ctx: click.Context, tracking_uri: str | None) -> None:
                    "($artifact_location/$run_id/artifacts). Default: the store's artifact root.")
 def create(experiment_name: str, artifact_location: str | None) -> None:
     """Create an experiment."""
-    experiment_id = _client().create_experiment(experiment_name, artifact_location=artifact_location)
+    experiment_id = client().create_experiment(experiment_name, artifact_location=artifact_location)
     click.echo(f"Created experiment '{experiment_name}' with id {experiment_id}")
 
 
@@ -86,7 +76,7 @@ def _display_location(location: str) -> str:
 
 
 @experiments.command("search")
-@click.option("--view", "-v", type=_VIEWS, default="active_only", show_default=True,
+@click.option("--view", "-v", type=VIEWS, default="active_only", show_default=True,
               help="Which experiments to show: active_only, deleted_only or all.")
 @click.option("--max-results", type=click.INT, default=None, callback=_non_negative,
               help="Maximum number of experiments to return (default: all).")
@@ -95,7 +85,7 @@ def search(view: str, max_results: int | None, output: str) -> None:
     """Search experiments in the tracking store."""
     from mlplug.entities import ViewType
 
-    found = sorted(_all_experiments(_client(), ViewType.parse(view), max_results),
+    found = sorted(_all_experiments(client(), ViewType.parse(view), max_results),
                    key=lambda e: e.experiment_id)
     rows = [(e.experiment_id, e.name, _display_location(e.artifact_location)) for e in found]
     emit(output, ["Experiment Id", "Name", "Artifact Location"], rows, [_as_dict(e) for e in found])
@@ -113,11 +103,11 @@ def get(experiment_id: str | None, experiment_name: str | None, output: str) -> 
 
     if (experiment_id is None) == (experiment_name is None):
         raise click.UsageError("Must specify exactly one of --experiment-id or --experiment-name.")
-    client = _client()
+    tracking = client()
     if experiment_id is not None:
-        experiment = client.get_experiment(experiment_id)
+        experiment = tracking.get_experiment(experiment_id)
     else:
-        experiment = client.get_experiment_by_name(experiment_name)
+        experiment = tracking.get_experiment_by_name(experiment_name)
         if experiment is None:
             raise NotFound(f"Experiment with name '{experiment_name}' does not exist.")
     if output == "json":
@@ -138,7 +128,7 @@ def get(experiment_id: str | None, experiment_name: str | None, output: str) -> 
 @experiment_id_option
 def delete(experiment_id: str) -> None:
     """Mark an active experiment (and its runs) deleted; `restore` brings it back."""
-    _client().delete_experiment(experiment_id)
+    client().delete_experiment(experiment_id)
     click.echo(f"Experiment with ID {experiment_id} has been deleted.")
 
 
@@ -146,7 +136,7 @@ def delete(experiment_id: str) -> None:
 @experiment_id_option
 def restore(experiment_id: str) -> None:
     """Restore a deleted experiment and the runs deleted with it."""
-    _client().restore_experiment(experiment_id)
+    client().restore_experiment(experiment_id)
     click.echo(f"Experiment with id {experiment_id} has been restored.")
 
 
@@ -155,7 +145,7 @@ def restore(experiment_id: str) -> None:
 @click.option("--new-name", type=click.STRING, required=True, help="The experiment's new name.")
 def rename(experiment_id: str, new_name: str) -> None:
     """Rename an active experiment."""
-    _client().rename_experiment(experiment_id, new_name)
+    client().rename_experiment(experiment_id, new_name)
     click.echo(f"Experiment with id {experiment_id} has been renamed to '{new_name}'.")
 
 

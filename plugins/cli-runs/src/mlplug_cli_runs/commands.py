@@ -9,32 +9,22 @@ from __future__ import annotations
 import click
 
 from mlplug.cli.output import emit, output_option
+from mlplug.cli.tracking import TrackingGroup, VIEWS, client, tracking_uri_option
 from mlplug.hookspecs import hookimpl
 
-_URI_KEY = "mlplug.tracking_uri"
-_VIEWS = click.Choice(["active_only", "deleted_only", "all"], case_sensitive=False)
 PAGE_SIZE = 1000  # runs fetched per request while following page tokens
 
 run_id_option = click.option("--run-id", type=click.STRING, required=True, help="ID of the run.")
 
 
-def _client():
-    from mlplug.tracking.client import MlplugClient
 
-    return MlplugClient(tracking_uri=click.get_current_context().meta.get(_URI_KEY))
-
-
-@click.group("runs")
-@click.option("--tracking-uri", metavar="URI",
-              help="Tracking URI to use (default: MLPLUG_TRACKING_URI, then MLFLOW_TRACKING_URI, "
-                   "then sqlite:///mlplug.db).")
-@click.pass_context
-def runs(ctx: click.Context, tracking_uri: str | None) -> None:
+@click.group("runs", cls=TrackingGroup)
+@tracking_uri_option
+def runs() -> None:
     """List, describe, delete and restore runs.
 
     They live in the store that the tracking URI names: a database or a tracking server.
     """
-    ctx.meta[_URI_KEY] = tracking_uri
 
 
 def _local_time(epoch_ms: int | None) -> str:
@@ -86,14 +76,14 @@ def describe_dict(run) -> dict:
 @click.option("--experiment-id", envvar=["MLPLUG_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_ID"], type=click.STRING,
               required=True, help="ID of the experiment whose runs to list "
                                   "(env: MLPLUG_EXPERIMENT_ID, then MLFLOW_EXPERIMENT_ID).")
-@click.option("--view", "-v", type=_VIEWS, default="active_only", show_default=True,
+@click.option("--view", "-v", type=VIEWS, default="active_only", show_default=True,
               help="Which runs to show: active_only, deleted_only or all.")
 @output_option()
 def list_runs(experiment_id: str, view: str, output: str) -> None:
     """List the runs of an experiment, newest first."""
     from mlplug.entities import ViewType
 
-    found = sorted(_all_runs(_client(), experiment_id, ViewType.parse(view)), reverse=True,
+    found = sorted(_all_runs(client(), experiment_id, ViewType.parse(view)), reverse=True,
                    key=lambda r: (r.info.start_time or 0, r.info.run_name or "", r.info.run_id))
     rows = [(_local_time(r.info.start_time), r.info.run_name or "", r.info.run_id) for r in found]
     emit(output, ["Date", "Name", "ID"], rows, [_info_dict(r.info) for r in found])
@@ -105,14 +95,14 @@ def describe(run_id: str) -> None:
     """Print all of a run's details as JSON."""
     import json
 
-    click.echo(json.dumps(describe_dict(_client().get_run(run_id)), indent=4))
+    click.echo(json.dumps(describe_dict(client().get_run(run_id)), indent=4))
 
 
 @runs.command("delete")
 @run_id_option
 def delete(run_id: str) -> None:
     """Mark a run deleted; `restore` brings it back."""
-    _client().delete_run(run_id)
+    client().delete_run(run_id)
     click.echo(f"Run with ID {run_id} has been deleted.")
 
 
@@ -120,7 +110,7 @@ def delete(run_id: str) -> None:
 @run_id_option
 def restore(run_id: str) -> None:
     """Restore a deleted run."""
-    _client().restore_run(run_id)
+    client().restore_run(run_id)
     click.echo(f"Run with id {run_id} has been restored.")
 
 
