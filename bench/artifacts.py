@@ -1,16 +1,20 @@
 """Artifact benchmark: mlplug against MLflow 3.17.2, one session, same destination kind and workers.
 
 Usage: .venv/bin/python bench/artifacts.py [--destination file|s3] [--workers N] [--big-mib M]
-                                           [--small-files N]
+                                           [--small-files N] [--repeat R]
 
-For each tool, one server (`mlplug server` / `mlflow server`) and one client process (mlplug's Python
-API / the real MLflow client in its venv, see `_artifact_client.py`) time, for one large file (1 GiB by
-default) and for 10,000 small files of 1-4 KB in nested directories, upload and download both
-**direct** (the run's artifact location is the destination itself, which the client writes) and
-**through the proxy** (`mlflow-artifacts:/`, the server writes). The destination is a local directory,
-or with `--destination s3` a bucket in moto's S3 server (MLflow's venv then needs boto3), where the
-sizes default to 256 MiB and 2,000 files because moto itself sets the pace. A file run takes about
-5 minutes on 2 cores, an s3 run about 6.
+Both tools run side by side, taking turns case by case: one server each (`mlplug server` / `mlflow
+server`) and one client process each (mlplug's Python API / the real MLflow client in its venv, see
+`_artifact_client.py`) time, for one large file (1 GiB by default) and for 10,000 small files of
+1-4 KB in nested directories, upload and download both **direct** (the run's artifact location is the
+destination itself, which the client writes) and **through the proxy** (`mlflow-artifacts:/`, the
+server writes). The destination is a local directory, or with `--destination s3` a bucket in moto's S3
+server (MLflow's venv then needs boto3), where the sizes default to 256 MiB and 2,000 files because
+moto itself sets the pace. A file run takes about 5 minutes on 2 cores, an s3 run about 6.
+
+Before each timed transfer the page cache's dirty data is written out (`sync`), so neither tool pays
+for the other's writes; with `--repeat R` every case runs R times and the median counts, since one disk
+shared with other work gives figures that move by a factor of two from run to run.
 
 Prints throughput (MB/s, files/s), the server's peak resident memory during each case (the largest of
 its processes, VmHWM) and how much it grew, and mlplug/MLflow ratios against the issue's targets:
@@ -148,17 +152,29 @@ class Setup:
 
 def measure(server, run) -> tuple[dict, float, float]:
     """Run `run()` and return its answer, the server's peak RSS (MiB) during it and its growth."""
+    os.sync()
     with peak_growth([server.pid, *descendants(server.pid)]) as growth:
         answer = run()
     return answer, growth.peak_mib, growth.mib
 
 
-def bench_tool(tool: str, setup: Setup, workers: int, data: dict) -> list[Figure]:
-    """Every case for one tool. `data`: {"warm-up": a small file, "cases": {case: (path, files, bytes)}}."""
-    figures: list[Figure] = []
+@dataclass
+class Contender:
+    """One tool's running server and client, with a warmed-up run per mode."""
+
+    tool: str
+    proc: subprocess.Popen
+    client: Client
+    workdir: Path
+    runs: dict[str, str]  # mode -> run ID
+
+
+@contextlib.contextmanager
+def contender(tool: str, setup: Setup, workers: int, data: dict) -> Iterator[Contender]:
     workdir = setup.workdir / tool
     with server_process(tool, workdir, workers, destination=setup.destination(tool, "proxy"),
                         env=setup.env) as (url, proc), client(tool, url, setup.env, workdir / "client.log") as c:
+        runs = {}
         for mode in ("direct", "proxy"):
             location = setup.destination(tool, "direct") if mode == "direct" else None
             run = c.call(op="run", experiment=f"bench-{mode}", artifact_location=location)
@@ -171,24 +187,44 @@ def bench_tool(tool: str, setup: Setup, workers: int, data: dict) -> list[Figure
                 if "error" in answer:
                     raise RuntimeError(f"{tool} {mode}: warm-up {op['op']} failed: {answer['error']}\n"
                                        f"{answer.get('traceback', '')}")
-            for case, (local, files, size) in data["cases"].items():
-                up, peak, grown = measure(proc, lambda: c.call(op="upload", run_id=run["run_id"], local=str(local),
-                                                               artifact_path=case))
-                figures.append(Figure(tool, mode, case, "upload", up.get("seconds", 0), files, size, peak, grown,
-                                      up.get("error", "")))
-                dst = workdir / f"download-{mode}-{case}"
-                down, peak, grown = measure(proc, lambda: c.call(op="download", run_id=run["run_id"],
-                                                                 artifact_path=case, dst=str(dst)))
-                error = down.get("error", "")
-                if not error and (down["files"], down["bytes"]) != (files, size):
-                    error = f"downloaded {down['files']} files, {down['bytes']} bytes; expected {files}, {size}"
-                figures.append(Figure(tool, mode, case, "download", down.get("seconds", 0), files, size, peak,
-                                      grown, error))
-                shutil.rmtree(dst, ignore_errors=True)
-                for figure in figures[-2:]:
-                    outcome = f"failed: {figure.error}" if figure.error else (
-                        f"{_rate(figure).strip()}, server peak {figure.server_peak_mib:.0f} MiB")
-                    print(f"  {tool} {mode} {case} {figure.direction}: {outcome}", file=sys.stderr, flush=True)
+            runs[mode] = run["run_id"]
+        yield Contender(tool, proc, c, workdir, runs)
+
+
+def bench_case(who: Contender, mode: str, case: str, local: Path, files: int, size: int,
+               attempt: int) -> list[Figure]:
+    """Upload one case into a fresh artifact path, download it back; both timed."""
+    run_id, path, c = who.runs[mode], f"{case}-{attempt}", who.client
+    up, peak, grown = measure(who.proc, lambda: c.call(op="upload", run_id=run_id, local=str(local),
+                                                       artifact_path=path))
+    figures = [Figure(who.tool, mode, case, "upload", up.get("seconds", 0), files, size, peak, grown,
+                      up.get("error", ""))]
+    dst = who.workdir / f"download-{mode}-{path}"
+    down, peak, grown = measure(who.proc, lambda: c.call(op="download", run_id=run_id, artifact_path=path,
+                                                         dst=str(dst)))
+    error = down.get("error", "")
+    if not error and (down["files"], down["bytes"]) != (files, size):
+        error = f"downloaded {down['files']} files, {down['bytes']} bytes; expected {files}, {size}"
+    figures.append(Figure(who.tool, mode, case, "download", down.get("seconds", 0), files, size, peak, grown,
+                          error))
+    shutil.rmtree(dst, ignore_errors=True)
+    for figure in figures:
+        outcome = f"failed: {figure.error}" if figure.error else (
+            f"{_rate(figure).strip()}, server peak {figure.server_peak_mib:.0f} MiB")
+        print(f"  {who.tool} {mode} {case} {figure.direction}: {outcome}", file=sys.stderr, flush=True)
+    return figures
+
+
+def bench_all(tools: list[str], setup: Setup, workers: int, data: dict, repeat: int) -> list[Figure]:
+    """Every case for every tool, the tools taking turns case by case (and swapping who goes first on
+    each repetition), so a slow spell of the machine falls on both rather than on one."""
+    figures: list[Figure] = []
+    with contextlib.ExitStack() as stack:
+        contenders = [stack.enter_context(contender(tool, setup, workers, data)) for tool in tools]
+        for mode, (case, (local, files, size)) in itertools.product(("direct", "proxy"), data["cases"].items()):
+            for attempt in range(repeat):
+                for who in contenders[::-1] if attempt % 2 else contenders:
+                    figures += bench_case(who, mode, case, local, files, size, attempt)
     return figures
 
 
@@ -251,9 +287,18 @@ def _verdicts(name: str, ours: Figure, ratio: float | None) -> list[str]:
     return verdicts
 
 
+def medians(figures: list[Figure]) -> dict[tuple[str, str, str, str], Figure]:
+    """Per (tool, mode, case, direction), the repetition of median speed (a failed one counts slowest)."""
+    runs: dict[tuple[str, str, str, str], list[Figure]] = {}
+    for f in figures:
+        runs.setdefault((f.tool, f.mode, f.case, f.direction), []).append(f)
+    return {key: sorted(group, key=lambda f: 0.0 if f.error else _speed(f))[len(group) // 2]
+            for key, group in runs.items()}
+
+
 def report(figures: list[Figure], labels: dict[str, str]) -> list[str]:
-    """The table (mlplug against MLflow, case by case) and the targets met or missed."""
-    by_key = {(f.tool, f.mode, f.case, f.direction): f for f in figures}
+    """The table (mlplug against MLflow, case by case, medians) and the targets met or missed."""
+    by_key = medians(figures)
     lines, verdicts = [HEADER, "-" * len(HEADER)], []
     for mode, case, direction in itertools.product(("direct", "proxy"), labels, ("upload", "download")):
         ours = by_key.get(("mlplug", mode, case, direction))
@@ -273,6 +318,7 @@ def main() -> None:
     ap.add_argument("--big-mib", type=int, help="size of the large file in MiB (default 1024; 256 with s3)")
     ap.add_argument("--small-files", type=int, help="number of small files (default 10000; 2000 with s3)")
     ap.add_argument("--tools", default="mlplug,mlflow", help="comma-separated: mlplug, mlflow")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each case; the median counts (default 1)")
     args = ap.parse_args()
     # moto is one Python process that serves S3 at tens of MB/s and about a hundred requests a second
     # here: the full sizes would take 25 minutes, and the figures would be moto's.
@@ -298,10 +344,9 @@ def main() -> None:
                 "cases": {"large": (large, 1, make_large_file(large, args.big_mib)),
                           "small": (small, args.small_files, make_small_tree(small, args.small_files))}}
         with session(args.destination, work) as setup:
-            for tool in tools:
-                print(f"benchmarking {tool} ({args.destination} destination, {args.workers} workers) ...",
-                      file=sys.stderr, flush=True)
-                figures += bench_tool(tool, setup, args.workers, data)
+            print(f"benchmarking {', '.join(tools)} ({args.destination} destination, {args.workers} workers, "
+                  f"{args.repeat} repetition(s)) ...", file=sys.stderr, flush=True)
+            figures += bench_all(tools, setup, args.workers, data, args.repeat)
     lines = report(figures, labels)
     print(f"\nartifacts: {args.destination} destination, {args.workers} workers, "
           f"{time.perf_counter() - started:.0f} s in all\n")

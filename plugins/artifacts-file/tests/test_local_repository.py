@@ -178,3 +178,58 @@ def test_download_file_and_tree(repo, tmp_path):
     assert os.path.isfile(os.path.join(everything, "dir", "top.txt"))
     with pytest.raises(NotFound):
         repo.download_artifacts("nope", str(tmp_path / "x"))
+
+
+def test_tree_uploads_never_write_through_a_planted_symlink(repo, root, tmp_path):
+    from mlplug.tracking import transfer
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root.mkdir()
+    os.symlink(outside, root / "sub")  # the tree's `sub/` directory, redirected elsewhere
+    (outside / "victim.txt").write_text("keep")
+    os.symlink(outside / "victim.txt", root / "top.txt")  # and a file link at a name being uploaded
+    with pytest.raises(InvalidParameter):
+        transfer.upload_directory(repo, str(_tree(tmp_path)))
+    assert sorted(os.listdir(outside)) == ["victim.txt"]
+    assert (outside / "victim.txt").read_text() == "keep"
+    # A file symlink at the target name is replaced by the upload, never followed.
+    repo.log_artifact(str(_tree(tmp_path, "other") / "top.txt"))
+    assert not (root / "top.txt").is_symlink() and (root / "top.txt").read_text() == "top"
+    assert (outside / "victim.txt").read_text() == "keep"
+
+
+def test_tree_uploads_run_as_one_sequential_batch_with_progress(repo, root, tmp_path, monkeypatch):
+    from mlplug.tracking import transfer
+
+    batches, threads = [], set()
+    original = LocalArtifactRepository.log_files
+
+    def spy(self, files, done):
+        import threading
+
+        files = list(files)
+        batches.append(len(files))
+        threads.add(threading.current_thread().name)
+        return original(self, files, done)
+
+    monkeypatch.setattr(LocalArtifactRepository, "log_files", spy)
+    summary = transfer.upload_directory(repo, str(_tree(tmp_path)), "a")
+    assert batches == [2] and threads == {"MainThread"}
+    assert (summary.files, summary.bytes) == (2, 303)
+    assert (root / "a" / "sub" / "deep" / "x.bin").read_bytes() == b"\x00" * 300
+
+
+def test_large_files_are_copied_whole(repo, root, tmp_path):
+    big = tmp_path / "big.bin"
+    data = os.urandom(3 * (1 << 20) + 17)  # above the one-write size, not a whole number of blocks
+    big.write_bytes(data)
+    repo.log_artifact(str(big), "d")
+    assert (root / "d" / "big.bin").read_bytes() == data
+    assert os.stat(root / "d" / "big.bin").st_mode & 0o777 == 0o644 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

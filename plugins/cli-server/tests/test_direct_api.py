@@ -129,3 +129,39 @@ def test_a_plugin_with_request_hooks_keeps_every_request_on_flask(host, config):
         assert len(app.config["SEEN"]) == 2
     finally:
         app.extensions["mlplug"].close()
+
+
+PROXY = "/api/2.0/mlflow-artifacts/artifacts"
+
+
+@pytest.mark.parametrize("name", ["model.bin", "notes é #1.txt", "a%b:c.csv"])
+def test_plain_downloads_answer_like_the_flask_view(clients, config, name):
+    from pathlib import Path
+    from urllib.parse import quote
+
+    target = Path(config.artifacts_destination) / "dir" / name
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"0123456789" * 100)
+    answers = [c.get(f"{PROXY}/dir/{quote(name)}") for c in clients]
+    (direct, flask) = answers
+    assert direct.status_code == flask.status_code == 200
+    assert direct.data == flask.data == target.read_bytes()
+    # werkzeug's conditional handling adds a Date, which the WSGI server sends anyway
+    assert sorted(direct.headers.items()) == sorted(h for h in flask.headers.items() if h[0] != "Date")
+    assert direct.headers["Content-Length"] == "1000"
+
+
+def test_ranged_and_conditional_downloads_and_errors_go_through_alike(clients, config):
+    from pathlib import Path
+
+    target = Path(config.artifacts_destination) / "f.txt"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"abcdefghij")
+    direct, flask = clients
+    ranged = direct.get(f"{PROXY}/f.txt", headers={"Range": "bytes=2-4"})
+    assert (ranged.status_code, ranged.data, ranged.headers["Content-Range"]) == (206, b"cde", "bytes 2-4/10")
+    etag = direct.get(f"{PROXY}/f.txt").headers["ETag"]
+    assert direct.get(f"{PROXY}/f.txt", headers={"If-None-Match": etag}).status_code == 304
+    for path in (f"{PROXY}/missing.txt", f"{PROXY}/..%2f..%2fsecret"):
+        assert _answer(direct, "GET", path) == _answer(flask, "GET", path)
+    assert _answer(direct, "GET", f"{PROXY}/missing.txt")[2]["error_code"] == "RESOURCE_DOES_NOT_EXIST"

@@ -9,7 +9,7 @@ import os
 import posixpath
 import re
 from abc import ABC, abstractmethod
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterable, Iterator
 from urllib.parse import unquote
 
 from mlplug.entities import FileInfo
@@ -41,6 +41,11 @@ def safe_relpath(path: str | None) -> str:
 class ArtifactRepository(ABC):
     """Returned by the `mlplug_artifact_repository` hook for a URI scheme."""
 
+    #: Whether many-file transfers run on several threads. Remote stores gain from overlapping round
+    #: trips; the local filesystem loses (threads only contend for directory locks and the GIL), so it
+    #: sets this False and gets one batch call, `log_files`, instead.
+    parallel_transfers: bool = True
+
     def __init__(self, artifact_uri: str, tracking_uri: str | None = None):
         self.artifact_uri = artifact_uri
         self.tracking_uri = tracking_uri
@@ -57,6 +62,16 @@ class ArtifactRepository(ABC):
             dest = base if rel == "." else posixpath.join(base, rel.replace(os.sep, "/")) if base else rel.replace(os.sep, "/")
             for name in files:
                 self.log_artifact(os.path.join(root, name), dest or None)
+
+    def log_files(self, files: Iterable[tuple[str, str | None, int]], done: Callable[[int], None]) -> None:
+        """Log `(local file, artifact directory, size)` items in order, calling `done(size)` after each.
+
+        Sequential transfers call this once for a whole tree, so a backend can check each destination
+        directory once rather than once per file.
+        """
+        for local_file, dest, size in files:
+            self.log_artifact(local_file, dest)
+            done(size)
 
     @abstractmethod
     def list_artifacts(self, path: str | None = None) -> list[FileInfo]:

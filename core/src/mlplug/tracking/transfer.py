@@ -7,6 +7,8 @@ listing on object stores).
 
 - Workers: `MLPLUG_ARTIFACT_TRANSFER_WORKERS` (then `MLFLOW_...`), default 8; at most twice that many
   files are queued at once, so a tree of a million files is never held as a million pending tasks.
+  Repositories with `parallel_transfers = False` (the local filesystem) run on the calling thread, and
+  take uploads as one `log_files` batch.
 - Progress: a line on stderr counting files and bytes. `progress=True` always shows it; `None` (the
   default) shows it on a terminal once a transfer has run for a second, unless
   `MLPLUG_ENABLE_ARTIFACTS_PROGRESS_BAR` (or MLflow's variable) is false; `False` never does.
@@ -87,7 +89,10 @@ def upload_directory(repo: ArtifactRepository, local_dir: str, artifact_path: st
         bar.advance(size)
 
     with bar:
-        run_bounded((lambda item=item: send(*item) for item in plan), min(transfer_workers(), len(plan)))
+        if repo.parallel_transfers:
+            run_bounded((lambda item=item: send(*item) for item in plan), min(transfer_workers(), len(plan)))
+        else:
+            repo.log_files(plan, bar.advance)
     summary.files, summary.bytes = len(plan), bar.done_bytes
     return summary
 
@@ -137,7 +142,8 @@ def download(repo: ArtifactRepository, path: str | None, dst_path: str, progress
         bar.advance(size)
 
     with bar:
-        run_bounded((lambda info=info: fetch(info) for info in files), min(transfer_workers(), len(files)))
+        workers = min(transfer_workers(), len(files)) if repo.parallel_transfers else 1
+        run_bounded((lambda info=info: fetch(info) for info in files), workers)
     return summary
 
 

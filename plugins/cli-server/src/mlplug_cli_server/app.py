@@ -118,8 +118,9 @@ def create_app(config: ServerConfig, context: ServerContext | None = None) -> Fl
     hooks = get_host().cross_cutting()
     settings = config.as_dict()
     hooks.mlplug_server_app(app=app, config=settings)
-    if direct and not has_request_hooks(app):
-        app.wsgi_app = ApiDispatcher(direct, app.wsgi_app)
+    downloads = proxy.direct_routes(ctx, prefix)
+    if (direct or downloads) and not has_request_hooks(app):
+        app.wsgi_app = ApiDispatcher(direct, app.wsgi_app, downloads)
     for impl in hooks.mlplug_server_middleware.get_hookimpls():
         wrapped = impl.function(wsgi_app=app.wsgi_app, config=settings)
         if wrapped is not None:

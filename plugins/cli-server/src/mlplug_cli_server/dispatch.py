@@ -3,8 +3,10 @@
 A logging client sends thousands of small requests, and Flask's request context, URL map, signals and
 Response object cost about as much as a handler and its database write. `ApiDispatcher` answers the
 requests whose path and method are exactly those of an API endpoint: parse -> handler -> JSON, errors
-as the Flask app's error handlers answer them (the same functions build both). Everything else
-(artifacts, plugin routes, HEAD/OPTIONS, unknown paths and methods) goes to the Flask app unchanged.
+as the Flask app's error handlers answer them (the same functions build both). Plain artifact
+downloads take a prefix route (`FileRoute`), which may also step aside. Everything else (uploads,
+ranged or conditional downloads, plugin routes, HEAD/OPTIONS, unknown paths and methods) goes to the
+Flask app unchanged.
 
 `create_app` installs it only while no plugin has given the Flask app request hooks, which this path
 would skip; plugin middleware wraps it like any WSGI app.
@@ -22,27 +24,48 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict, StartResponse], Iterable[bytes]]
 # (path, method) -> function of the WSGI environ returning the response payload
 Routes = dict[tuple[str, str], Callable[[dict], dict]]
+# Function of (environ, start_response, rest of the path after the prefix): the response body, or None
+# to leave the request to the Flask app.
+FileRoute = Callable[[dict, StartResponse, str], "Iterable[bytes] | None"]
 
 _STATUS = {code: f"{code} {reason}" for code, reason in HTTP_STATUS_CODES.items()}
 
 
 class ApiDispatcher:
-    def __init__(self, routes: Routes, fallback: WsgiApp):
+    def __init__(self, routes: Routes, fallback: WsgiApp, get_prefixes: dict[str, FileRoute] | None = None):
         self._routes = routes
         self._fallback = fallback
+        self._get_prefixes = tuple((get_prefixes or {}).items())
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
-        route = self._routes.get((environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")))
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
+        route = self._routes.get((path, method))
         if route is None:
+            if method == "GET":
+                for prefix, file_route in self._get_prefixes:
+                    if path.startswith(prefix) and len(path) > len(prefix):
+                        try:
+                            body = file_route(environ, start_response, path[len(prefix):])
+                        except Exception as err:  # noqa: BLE001 (as below)
+                            return _error(err, method, path, start_response)
+                        if body is not None:
+                            return body
+                        break
             return self._fallback(environ, start_response)
         try:
-            status, body = 200, encode(route(environ))
+            body = encode(route(environ))
         except Exception as err:  # noqa: BLE001 (every error becomes its JSON answer, as in the Flask app)
-            payload, status = error_payload(err, environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
-            body = encode(payload)
-        start_response(_STATUS.get(status) or f"{status} UNKNOWN",
-                       [("Content-Type", JSON), ("Content-Length", str(len(body)))])
+            return _error(err, method, path, start_response)
+        start_response("200 OK", [("Content-Type", JSON), ("Content-Length", str(len(body)))])
         return [body]
+
+
+def _error(err: Exception, method: str, path: str, start_response: StartResponse) -> list[bytes]:
+    payload, status = error_payload(err, method, path)
+    body = encode(payload)
+    start_response(_STATUS.get(status) or f"{status} UNKNOWN",
+                   [("Content-Type", JSON), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def has_request_hooks(app: Flask) -> bool:

@@ -2,7 +2,10 @@
 artifacts destination, which is any artifact repository (local directory, S3, ... by URI scheme).
 
 Uploads stream from the socket to the repository in chunks and downloads stream back, so a file's size
-never decides the worker's memory. Multipart uploads go to destinations that implement
+never decides the worker's memory. Plain downloads (no Range or conditional headers) are answered
+straight from WSGI by `direct_download`, which `create_app` mounts in front of Flask: a client fetching
+10,000 small files pays for a file open and a sendfile, not for Flask's request and response objects.
+Both paths build their headers with `download_headers`. Multipart uploads go to destinations that implement
 `MultipartUploadSupport`; the others answer 501, which makes the MLflow client fall back to one PUT.
 """
 from __future__ import annotations
@@ -14,7 +17,7 @@ import posixpath
 import re
 from typing import BinaryIO, Callable, Iterator
 
-from flask import Flask, request, send_file
+from flask import Flask, Response, request
 from mlplug.contracts.artifacts import MultipartUploadSupport, safe_relpath
 from mlplug.entities import FileInfo
 from mlplug.errors import InvalidParameter, NotImplementedByBackend
@@ -98,6 +101,56 @@ def _seekable_size(stream: BinaryIO) -> int | None:
         return None
 
 
+_CONDITIONAL = ("HTTP_RANGE", "HTTP_IF_RANGE", "HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE",
+                "HTTP_IF_UNMODIFIED_SINCE")
+
+
+def download_headers(name: str, local: os.stat_result | None, size: int | None) -> list[tuple[str, str]]:
+    """The response headers for downloading the artifact file `name`: attachment, type, validators."""
+    from werkzeug.http import dump_options_header, http_date, quote_etag
+    from werkzeug.utils import get_content_type
+
+    disposition = {"filename": name}
+    try:
+        name.encode("ascii")
+    except UnicodeEncodeError:  # RFC 6266: an ASCII fallback name, and the real one percent-encoded
+        from unicodedata import normalize
+        from urllib.parse import quote
+
+        disposition = {"filename": normalize("NFKD", name).encode("ascii", "ignore").decode("ascii"),
+                       "filename*": "UTF-8''" + quote(name, safe="!#$&+^`|~")}
+    headers = [("Content-Disposition", dump_options_header("attachment", disposition)),
+               ("Content-Type", get_content_type(mimetypes.guess_type(name)[0] or "application/octet-stream",
+                                                 "utf-8")),
+               ("Cache-Control", "no-cache"), ("X-Content-Type-Options", "nosniff")]
+    if local is not None:
+        headers += [("Last-Modified", http_date(local.st_mtime)),
+                    ("ETag", quote_etag(f"{local.st_mtime}-{local.st_size}")), ("Accept-Ranges", "bytes")]
+    if size is not None:
+        headers.append(("Content-Length", str(size)))
+    return headers
+
+
+def direct_download(ctx) -> Callable[[dict, Callable, str], "list[bytes] | Iterator[bytes] | None"]:
+    """The WSGI answer to a plain `GET .../artifacts/<path>`; None (Flask answers) for ranged or
+    conditional requests, which werkzeug's `make_conditional` handles."""
+
+    def answer(environ: dict, start_response: Callable, artifact_path: str):
+        if any(header in environ for header in _CONDITIONAL):
+            return None
+        # WSGI hands the path over as latin-1 text; its bytes are UTF-8, as Flask's routing decodes them.
+        rel = safe_relpath(artifact_path.encode("latin-1").decode("utf-8", "replace"))
+        stream = ctx.destination.open(rel)
+        local = _file_stat(stream)
+        size = local.st_size if local is not None else _seekable_size(stream)
+        start_response("200 OK", download_headers(posixpath.basename(rel), local, size))
+        if local is not None and "wsgi.file_wrapper" in environ:  # gunicorn sends it with sendfile()
+            return environ["wsgi.file_wrapper"](stream, DOWNLOAD_STEP)
+        return _pieces(stream)
+
+    return answer
+
+
 def _pieces(stream: BinaryIO) -> Iterator[bytes]:
     try:
         while piece := stream.read(DOWNLOAD_STEP):
@@ -131,23 +184,17 @@ class ArtifactProxy:
 
     def _download(self, rel: str):
         stream = self.repo.open(rel)
-        name = posixpath.basename(rel)
         local = _file_stat(stream)
-        response = send_file(stream, mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream",
-                             as_attachment=True, download_name=name, conditional=False,
-                             etag=f"{local.st_mtime}-{local.st_size}" if local else False,
-                             last_modified=local.st_mtime if local else None)
-        response.headers["X-Content-Type-Options"] = "nosniff"
+        size = local.st_size if local is not None else _seekable_size(stream)
+        headers = download_headers(posixpath.basename(rel), local, size)
         if local is not None:  # gunicorn sends it with sendfile(); ranges and conditional requests work
-            response.content_length = local.st_size
+            response = Response(request.environ["wsgi.file_wrapper"](stream, DOWNLOAD_STEP)
+                                if "wsgi.file_wrapper" in request.environ else _pieces(stream),
+                                headers=headers, direct_passthrough=True)
             return response.make_conditional(request.environ, accept_ranges=True, complete_length=local.st_size)
-        # A cloud object: relay it in large pieces (the WSGI file wrapper reads 8 KiB at a time), with a
-        # Content-Length when the stream can tell its size, else chunked.
-        size = _seekable_size(stream)
-        if size is not None:
-            response.content_length = size
-        response.response = _pieces(stream)
-        return response
+        # A cloud object: relay it in large pieces, with a Content-Length when the stream can tell its
+        # size, else chunked.
+        return Response(_pieces(stream), headers=headers, direct_passthrough=True)
 
     def multipart(self, action: str, artifact_path: str):
         repo = self.repo
@@ -171,6 +218,15 @@ class ArtifactProxy:
 
     def presigned(self, artifact_path: str):
         raise NotImplementedByBackend("Presigned URLs are not supported for the current artifact repository")
+
+
+def direct_routes(ctx, static_prefix: str) -> dict:
+    """`ApiDispatcher` prefix routes for plain downloads, under `/api` and `/ajax-api`."""
+    if not ctx.config.serve_artifacts:
+        return {}
+    answer = direct_download(ctx)
+    return {static_prefix + root + "/artifacts/": answer
+            for root in (PROXY_ROOT, PROXY_ROOT.replace("/api/", "/ajax-api/", 1))}
 
 
 def register(app: Flask, ctx, static_prefix: str) -> None:
