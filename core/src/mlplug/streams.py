@@ -1,4 +1,5 @@
-"""Full reads, and a position, for streams that return less than asked, such as HTTP request bodies.
+"""Full reads, and a position, for streams that return less than asked, such as HTTP request bodies;
+and the size of a download stream, where it can be known.
 
 Cloud SDKs take a short read (whatever the socket had) for the end of the data: s3transfer then
 buffers the whole rest of the stream for a single PUT, and a GCS resumable upload finishes the object
@@ -8,6 +9,7 @@ returns all it asks for unless the stream has ended.
 from __future__ import annotations
 
 import io
+import os
 from typing import BinaryIO
 
 
@@ -47,3 +49,20 @@ def seekable(stream: BinaryIO) -> bool:
         return bool(stream.seekable())
     except (AttributeError, OSError, ValueError):
         return False
+
+
+def known_size(stream: BinaryIO) -> int | None:
+    """Bytes left in `stream`, or None. Cloud download streams carry their object's length as `size`
+    (see `ArtifactRepository.open`); other seekable streams are measured by seeking."""
+    size = getattr(stream, "size", None)
+    if isinstance(size, int):
+        return size
+    if not seekable(stream):
+        return None
+    try:
+        start = stream.tell()
+        end = stream.seek(0, os.SEEK_END)
+        stream.seek(start)
+        return end - start
+    except (OSError, ValueError):
+        return None

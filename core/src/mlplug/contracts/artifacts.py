@@ -79,7 +79,11 @@ class ArtifactRepository(ABC):
 
     @abstractmethod
     def open(self, path: str) -> BinaryIO:
-        """A readable binary stream of one file; a missing file raises NotFound."""
+        """A readable binary stream of one file; a missing file raises NotFound.
+
+        A stream that is not a local file but knows the file's length says so in an int attribute
+        `size`, which lets the artifact proxy send a Content-Length.
+        """
 
     @abstractmethod
     def write(self, path: str, stream: BinaryIO) -> None:

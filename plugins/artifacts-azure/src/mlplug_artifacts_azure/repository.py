@@ -139,6 +139,7 @@ class _DownloadStream(io.RawIOBase):
     def __init__(self, downloader, errors):
         self._downloader = downloader
         self._errors = errors
+        self.size = downloader.size
 
     def readable(self) -> bool:
         return True

@@ -119,7 +119,9 @@ class GCSArtifactRepository(PrefixedKeys, ArtifactRepository):
         # A fresh handle builds download URLs from the name; the metadata's mediaLink is left alone because
         # gcp-storage-emulator does not percent-encode names in it.
         pinned = self.bucket.blob(name, chunk_size=self.chunk_size, generation=found.generation)
-        return pinned.open("rb", chunk_size=self.chunk_size)
+        reader = pinned.open("rb", chunk_size=self.chunk_size)
+        reader.size = found.size  # the contract's length hint, for the proxy's Content-Length
+        return reader
 
     def download_file(self, rel: str, local_path: str) -> None:
         os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)

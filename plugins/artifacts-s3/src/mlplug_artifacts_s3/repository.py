@@ -119,7 +119,10 @@ class S3ArtifactRepository(PrefixedKeys, ArtifactRepository, MultipartUploadSupp
         if not rel:
             raise NotFound("No such artifact: '' (the root is a directory)")
         with self._errors("read", rel):
-            return self.client.get_object(Bucket=self.bucket, Key=self._key(rel))["Body"]
+            found = self.client.get_object(Bucket=self.bucket, Key=self._key(rel))
+        body = found["Body"]
+        body.size = found["ContentLength"]  # the contract's length hint, for the proxy's Content-Length
+        return body
 
     def download_file(self, rel: str, local_path: str) -> None:
         os.makedirs(os.path.dirname(local_path) or ".", exist_ok=True)

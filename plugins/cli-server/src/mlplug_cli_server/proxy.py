@@ -22,7 +22,7 @@ from mlplug.contracts.artifacts import MultipartUploadSupport, safe_relpath
 from mlplug.entities import FileInfo
 from mlplug.errors import InvalidParameter, NotImplementedByBackend
 from mlplug.protocol import ARTIFACTS_PROXY_PATH
-from mlplug.streams import seekable
+from mlplug.streams import known_size
 
 from mlplug_cli_server.parsing import Params, json_body
 from mlplug_cli_server.responses import disabled_view, json_response
@@ -89,18 +89,6 @@ def _file_stat(stream: BinaryIO) -> os.stat_result | None:
         return None
 
 
-def _seekable_size(stream: BinaryIO) -> int | None:
-    if not seekable(stream):
-        return None
-    try:
-        start = stream.tell()
-        size = stream.seek(0, os.SEEK_END) - start
-        stream.seek(start)
-        return size
-    except (OSError, ValueError):
-        return None
-
-
 _CONDITIONAL = ("HTTP_RANGE", "HTTP_IF_RANGE", "HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE",
                 "HTTP_IF_UNMODIFIED_SINCE")
 
@@ -142,7 +130,7 @@ def direct_download(ctx) -> Callable[[dict, Callable, str], "list[bytes] | Itera
         rel = safe_relpath(artifact_path.encode("latin-1").decode("utf-8", "replace"))
         stream = ctx.destination.open(rel)
         local = _file_stat(stream)
-        size = local.st_size if local is not None else _seekable_size(stream)
+        size = local.st_size if local is not None else known_size(stream)
         start_response("200 OK", download_headers(posixpath.basename(rel), local, size))
         if local is not None and "wsgi.file_wrapper" in environ:  # gunicorn sends it with sendfile()
             return environ["wsgi.file_wrapper"](stream, DOWNLOAD_STEP)
@@ -185,7 +173,7 @@ class ArtifactProxy:
     def _download(self, rel: str):
         stream = self.repo.open(rel)
         local = _file_stat(stream)
-        size = local.st_size if local is not None else _seekable_size(stream)
+        size = local.st_size if local is not None else known_size(stream)
         headers = download_headers(posixpath.basename(rel), local, size)
         if local is not None:  # gunicorn sends it with sendfile(); ranges and conditional requests work
             response = Response(request.environ["wsgi.file_wrapper"](stream, DOWNLOAD_STEP)
