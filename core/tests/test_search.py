@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from mlplug.errors import InvalidParameter
-from mlplug.search import Comparison, OrderBy, like_to_regex, parse_filter, parse_order_by
+from mlplug.search import (Comparison, OrderBy, like_to_regex, parse_filter, parse_order_by,
+                           parse_structured_order_by)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -80,6 +81,43 @@ def test_registry_filters():
     assert parse_filter("name = 'm' and run_id IN ('r1')", "model_versions") == [
         Comparison("attribute", "name", "=", "m"), Comparison("attribute", "run_id", "IN", ("r1",))]
     assert parse_filter("tags.stage = 'prod'", "registered_models") == [Comparison("tag", "stage", "=", "prod")]
+
+
+def test_logged_model_filters():
+    assert parse_filter("metrics.acc >= 0.5 AND params.alpha = '1' AND status = 'READY' AND creation_time > 5",
+                        "logged_models") == [
+        Comparison("metric", "acc", ">=", 0.5), Comparison("param", "alpha", "=", "1"),
+        Comparison("attribute", "status", "=", "READY"), Comparison("attribute", "creation_timestamp", ">", 5.0)]
+    assert parse_filter("source_run_id IN ('r1', 'r2')", "logged_models") == [
+        Comparison("attribute", "source_run_id", "IN", ("r1", "r2"))]
+    with pytest.raises(InvalidParameter, match="Invalid attribute key 'run_id'"):
+        parse_filter("run_id = 'r1'", "logged_models")
+    with pytest.raises(InvalidParameter, match="Invalid comparator 'IS NULL'"):
+        parse_filter("tags.t IS NULL", "logged_models")
+
+
+def test_structured_order_by():
+    assert parse_structured_order_by([
+        {"field_name": "metrics.acc", "ascending": False, "dataset_name": "val", "dataset_digest": "d1"},
+        {"field_name": "creation_time"}, {"field_name": "name", "ascending": True}]) == [
+        OrderBy("metric", "acc", False, "val", "d1"), OrderBy("attribute", "creation_timestamp", True),
+        OrderBy("attribute", "name", True)]
+    assert parse_structured_order_by(None) == []
+
+
+@pytest.mark.parametrize("items, message", [
+    (["name"], "expected an object with a 'field_name'"),
+    ([{"ascending": True}], "expected an object with a 'field_name'"),
+    ([{"field_name": "name", "ascending": "yes"}], "'ascending' must be true or false"),
+    ([{"field_name": "params.alpha"}], "Invalid order_by entity type 'param'"),
+    ([{"field_name": "name", "dataset_name": "val"}], "a dataset applies only to metrics"),
+    ([{"field_name": "metrics.acc", "dataset_digest": "d1"}], "'dataset_digest' needs 'dataset_name'"),
+    ([{"field_name": "name"}, {"field_name": "name", "ascending": False}], "duplicate fields"),
+])
+def test_invalid_structured_order_by(items, message):
+    with pytest.raises(InvalidParameter) as raised:
+        parse_structured_order_by(items)
+    assert message in raised.value.message
 
 
 def test_order_by():

@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from mlplug.uri import file_uri, is_local, join, local_path, parse_runs_uri, redact, scheme_of, split_scheme
+from mlplug.uri import (ModelsUri, file_uri, is_local, join, local_path, parse_models_uri, parse_runs_uri, redact,
+                        scheme_of, split_scheme)
 
 
 @pytest.mark.parametrize("uri, scheme", [
@@ -82,3 +83,25 @@ def test_redact_hides_passwords_only():
     assert redact("mysql+pymysql://root@127.0.0.1/test") == "mysql+pymysql://root@127.0.0.1/test"
     assert redact("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
     assert redact("sqlite:///mlplug.db") == "sqlite:///mlplug.db"
+
+
+@pytest.mark.parametrize("uri, expected", [
+    ("models:/m-0123", ModelsUri(model_id="m-0123")),
+    ("models:/clf/3", ModelsUri(name="clf", version="3")),
+    ("models:/clf/Production", ModelsUri(name="clf", stage="Production")),
+    ("models:/clf/latest", ModelsUri(name="clf", latest=True)),
+    ("models:/clf/LATEST", ModelsUri(name="clf", latest=True)),
+    ("models:/clf@champion", ModelsUri(name="clf", alias="champion")),
+    ("models:/clf@champion/sub/MLmodel", ModelsUri(name="clf", alias="champion", path="sub/MLmodel")),
+    ("models:/clf/3/MLmodel", ModelsUri(name="clf", version="3", path="MLmodel")),
+    ("models:/my@odd@name@v", ModelsUri(name="my@odd@name", alias="v")),
+])
+def test_parse_models_uri(uri, expected):
+    assert parse_models_uri(uri) == expected
+
+
+@pytest.mark.parametrize("uri", ["models:/", "models:", "models:/@alias", "models:/clf@", "models://host/clf/1",
+                                 "models:/clf/ ", "runs:/abc/model", "models:/ /1"])
+def test_improper_models_uris_are_rejected(uri):
+    with pytest.raises(ValueError, match="Not a proper models:/ URI"):
+        parse_models_uri(uri)

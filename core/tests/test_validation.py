@@ -47,3 +47,46 @@ def test_batches_reject_each_bad_metric_field(metric, message):
 
 def test_integer_values_and_valid_batches_pass():
     validation.batch([Metric("a", 3, 0, -5), Metric("a", 0.5, 2**62, 2**62)], [Param("p", "v")], [RunTag("t", "")])
+
+
+# --- model registry ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["clf", "my model", "ünï-1.2", "x" * 256])
+def test_valid_model_names(name):
+    assert validation.model_name(name) == name
+
+
+@pytest.mark.parametrize("name", ["", "  ", None, 5, "a/b", "a:b", "x" * 257, "./x"])
+def test_invalid_model_names(name):
+    with pytest.raises(InvalidParameter):
+        validation.model_name(name)
+
+
+@pytest.mark.parametrize("alias", ["champion", "Champ-1", "v1a", "a_b", "x" * 255])
+def test_valid_aliases(alias):
+    assert validation.alias(alias) == alias
+
+
+@pytest.mark.parametrize("alias", ["", "latest", "LATEST", "v1", "V20", "a b", "a/b", "a.b", "x" * 256, None])
+def test_invalid_aliases(alias):
+    with pytest.raises(InvalidParameter):
+        validation.alias(alias)
+
+
+def test_model_version_numbers_and_stages():
+    assert validation.model_version("3") == validation.model_version(3) == 3
+    for bad in ("x", "-1", "1.5", "", None, True):
+        with pytest.raises(InvalidParameter, match="must be an integer"):
+            validation.model_version(bad)
+    assert [validation.stage(s) for s in ("none", "STAGING", "Production", "archived")] == [
+        "None", "Staging", "Production", "Archived"]
+    with pytest.raises(InvalidParameter, match="Invalid Model Version stage: Deployed"):
+        validation.stage("Deployed")
+
+
+def test_registry_tags_allow_long_values():
+    assert validation.registry_tag("k", "v" * validation.MAX_REGISTRY_TAG_VALUE)[1] == "v" * 100000
+    with pytest.raises(InvalidParameter):
+        validation.registry_tag("k", "v" * (validation.MAX_REGISTRY_TAG_VALUE + 1))
+    with pytest.raises(InvalidParameter):
+        validation.registry_tag("bad/../key", "v")

@@ -51,6 +51,13 @@ def registry_uri() -> str:
     return _overrides.get("registry_uri") or setting("REGISTRY_URI") or tracking_uri()
 
 
+def registry_uri_for(store_uri: str) -> str:
+    """The registry URI to use with the tracking URI `store_uri`: the configured one, or (when none is
+    configured apart from the tracking URI) `store_uri` itself, which a caller may have chosen explicitly."""
+    configured = registry_uri()
+    return store_uri if configured == tracking_uri() else configured
+
+
 def set_registry_uri(uri: str | None) -> None:
     if uri:
         _overrides["registry_uri"] = str(uri)

@@ -313,6 +313,46 @@ class FileInfo:
         return cls(d["path"], bool(d.get("is_dir", False)), int(size) if size is not None else None)
 
 
+class ModelVersionStage:
+    """The legacy registry stages, in MLflow's canonical spelling (requests may use any case)."""
+
+    NONE, STAGING, PRODUCTION, ARCHIVED = "None", "Staging", "Production", "Archived"
+    ALL = ("None", "Staging", "Production", "Archived")
+    ACTIVE = ("Staging", "Production")  # the stages `archive_existing_versions` applies to
+    _BY_LOWER = {s.lower(): s for s in ALL}
+
+    @classmethod
+    def canonical(cls, value: Any) -> str | None:
+        """`production` -> `Production`; None for anything that is not a stage."""
+        return cls._BY_LOWER.get(str(value).strip().lower()) if value is not None else None
+
+
+class LoggedModelStatus:
+    """MLflow 3's LoggedModelStatus, by its proto names."""
+
+    UNSPECIFIED = "LOGGED_MODEL_STATUS_UNSPECIFIED"
+    PENDING = "LOGGED_MODEL_PENDING"
+    READY = "LOGGED_MODEL_READY"
+    FAILED = "LOGGED_MODEL_UPLOAD_FAILED"
+    ALL = (UNSPECIFIED, PENDING, READY, FAILED)
+    FINAL = (READY, FAILED)
+    _BY_NUMBER = dict(enumerate(ALL))
+    # The short names MLflow's Python enum uses (`LoggedModelStatus.READY`), for callers that send those.
+    _BY_SHORT = {"PENDING": PENDING, "READY": READY, "FAILED": FAILED, "UPLOAD_FAILED": FAILED}
+
+    @classmethod
+    def parse(cls, value: Any) -> str | None:
+        """A status name from a proto name, short name or number; None for absent or unknown."""
+        if value is None or value == "" or isinstance(value, bool):
+            return None
+        if isinstance(value, int):
+            return cls._BY_NUMBER.get(value)
+        text = str(value).strip().upper()
+        if text.isdigit():
+            return cls._BY_NUMBER.get(int(text))
+        return text if text in cls.ALL else cls._BY_SHORT.get(text)
+
+
 @dataclass(slots=True)
 class ModelVersion:
     name: str
@@ -374,6 +414,55 @@ class RegisteredModel:
         return cls(d["name"], d.get("creation_timestamp"), d.get("last_updated_timestamp"), d.get("user_id", ""),
                    d.get("description", ""), [ModelVersion.from_dict(v) for v in d.get("latest_versions", ())],
                    _tags_from_list(d.get("tags")), {a["alias"]: str(a["version"]) for a in d.get("aliases", ())})
+
+
+@dataclass(slots=True)
+class LoggedModel:
+    """An MLflow 3 logged model: files under `artifact_location`, plus tags, params and metrics.
+
+    Its JSON form is MLflow's `{"info": {...}, "data": {...}}`, where the location is `artifact_uri` and
+    the timestamps carry an `_ms` suffix.
+    """
+
+    model_id: str
+    experiment_id: str
+    name: str
+    artifact_location: str
+    creation_timestamp: int | None = None
+    last_updated_timestamp: int | None = None
+    status: str = LoggedModelStatus.PENDING
+    status_message: str = ""
+    model_type: str = ""
+    source_run_id: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    metrics: list[Metric] = field(default_factory=list)
+
+    @property
+    def model_uri(self) -> str:
+        return f"models:/{self.model_id}"
+
+    def to_dict(self) -> dict:
+        info = _prune({"model_id": self.model_id, "experiment_id": self.experiment_id, "name": self.name,
+                       "creation_timestamp_ms": self.creation_timestamp,
+                       "last_updated_timestamp_ms": self.last_updated_timestamp,
+                       "artifact_uri": self.artifact_location, "status": self.status,
+                       "model_type": self.model_type, "source_run_id": self.source_run_id,
+                       "status_message": self.status_message, "tags": _tags_to_list(self.tags)})
+        data = _prune({"params": [{"key": k, "value": v} for k, v in self.params.items()],
+                       "metrics": [m.to_dict() for m in self.metrics]})
+        return {"info": info, "data": data}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "LoggedModel":
+        info, data = d.get("info", {}), d.get("data", {})
+        return cls(info["model_id"], str(info.get("experiment_id", "")), info.get("name", ""),
+                   info.get("artifact_uri", ""), info.get("creation_timestamp_ms"),
+                   info.get("last_updated_timestamp_ms"),
+                   LoggedModelStatus.parse(info.get("status")) or LoggedModelStatus.UNSPECIFIED,
+                   info.get("status_message", ""), info.get("model_type", ""), info.get("source_run_id", ""),
+                   _tags_from_list(info.get("tags")), {p["key"]: p.get("value", "") for p in data.get("params", ())},
+                   [Metric.from_dict(m) for m in data.get("metrics", ())])
 
 
 T = TypeVar("T")

@@ -12,8 +12,12 @@ DISTRIBUTIONS: dict[str, dict[str, str]] = {
     "mlplug.commands": {
         "server": "mlplug-cli-server", "ui": "mlplug-cli-server",
         "experiments": "mlplug-cli-experiments", "runs": "mlplug-cli-runs", "db": _SQL,
-        "artifacts": "mlplug-cli-artifacts",
+        "artifacts": "mlplug-cli-artifacts", "models": "mlplug-cli-models", "run": "mlplug-cli-run",
     },
+    "mlplug.env_manager": {"local": "mlplug-env-local", "virtualenv": "mlplug-env-virtualenv",
+                           "uv": "mlplug-env-uv", "conda": "mlplug-env-conda"},
+    "mlplug.project_backend": {"local": "mlplug-cli-run"},
+    "mlplug.flavor": {"python_function": "mlplug-flavor-pyfunc", "sklearn": "mlplug-flavor-sklearn"},
     "mlplug.tracking_store": {"sqlite": _SQL, "postgresql": _SQL, "mysql": _SQL, "http": _REST, "https": _REST},
     "mlplug.registry_store": {"sqlite": _SQL, "postgresql": _SQL, "mysql": _SQL, "http": _REST, "https": _REST},
     "mlplug.artifact_repository": {
@@ -22,6 +26,7 @@ DISTRIBUTIONS: dict[str, dict[str, str]] = {
         "s3": "mlplug-artifacts-s3", "gs": "mlplug-artifacts-gcs",
         "wasbs": "mlplug-artifacts-azure", "abfss": "mlplug-artifacts-azure",
     },
+    "mlplug.plugins": {"ui": "mlplug-ui"},
 }
 
 

@@ -31,6 +31,9 @@ class OrderBy:
     kind: str
     key: str
     ascending: bool
+    # Logged-model metric orderings may be restricted to the values logged on one dataset.
+    dataset_name: str | None = None
+    dataset_digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,24 @@ _MODEL_VERSIONS = _Schema(
     order_kinds=("attribute",),
 )
 
+_LOGGED_MODELS = _Schema(
+    prefixes={"metric": "metric", "metrics": "metric", "param": "param", "params": "param",
+              "parameter": "param", "parameters": "param", "tag": "tag", "tags": "tag",
+              "attribute": "attribute", "attributes": "attribute", "attr": "attribute"},
+    kind_ops={"metric": NUMERIC_OPS, "param": STRING_OPS, "tag": STRING_OPS},
+    string_attrs={"name": STRING_OPS + LIST_OPS, "model_id": STRING_OPS + LIST_OPS, "model_type": STRING_OPS,
+                  "status": STRING_OPS + LIST_OPS, "source_run_id": STRING_OPS + LIST_OPS},
+    numeric_attrs=("creation_timestamp", "last_updated_timestamp"),
+    aliases={"creation_time": "creation_timestamp", "creation_timestamp_ms": "creation_timestamp",
+             "last_updated_time": "last_updated_timestamp",
+             "last_updated_timestamp_ms": "last_updated_timestamp"},
+    order_attrs=("name", "model_id", "model_type", "status", "source_run_id", "creation_timestamp",
+                 "last_updated_timestamp"),
+    order_kinds=("attribute", "metric"),
+)
+
 _SCHEMAS = {"runs": _RUNS, "experiments": _EXPERIMENTS, "registered_models": _REGISTERED_MODELS,
-            "model_versions": _MODEL_VERSIONS}
+            "model_versions": _MODEL_VERSIONS, "logged_models": _LOGGED_MODELS}
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
@@ -246,7 +265,8 @@ class _Parser:
 
 
 def parse_filter(text: str | None, entity: str = "runs") -> list[Comparison]:
-    """Parse a filter string for `entity` (runs, experiments, registered_models, model_versions)."""
+    """Parse a filter string for `entity` (runs, experiments, registered_models, model_versions,
+    logged_models)."""
     if not text or not text.strip():
         return []
     return _Parser(text, _SCHEMAS[entity]).parse()
@@ -285,6 +305,28 @@ def parse_order_by(clauses: list[str] | None, entity: str = "runs") -> list[Orde
             raise InvalidParameter(f"`order_by` contains duplicate fields: {clause}")
         seen.add((kind, key))
         out.append(OrderBy(kind, key, direction == "ASC"))
+    return out
+
+
+def parse_structured_order_by(items: list[dict] | None, entity: str = "logged_models") -> list[OrderBy]:
+    """Parse MLflow 3's structured orderings, `[{"field_name": "metrics.acc", "ascending": false,
+    "dataset_name": ..., "dataset_digest": ...}]`, with the same rules as `parse_order_by`."""
+    out: list[OrderBy] = []
+    for item in items or ():
+        if not isinstance(item, dict) or not isinstance(item.get("field_name"), str) or not item["field_name"]:
+            raise InvalidParameter(f"Invalid order_by entry {item!r}: expected an object with a 'field_name'.")
+        ascending = item.get("ascending", True)
+        if not isinstance(ascending, bool):
+            raise InvalidParameter(f"Invalid order_by entry {item!r}: 'ascending' must be true or false.")
+        (parsed,) = parse_order_by([f"{item['field_name']} {'ASC' if ascending else 'DESC'}"], entity)
+        dataset_name, dataset_digest = item.get("dataset_name") or None, item.get("dataset_digest") or None
+        if (dataset_name or dataset_digest) and parsed.kind != "metric":
+            raise InvalidParameter(f"Invalid order_by entry {item!r}: a dataset applies only to metrics.")
+        if dataset_digest and not dataset_name:
+            raise InvalidParameter(f"Invalid order_by entry {item!r}: 'dataset_digest' needs 'dataset_name'.")
+        if any((o.kind, o.key) == (parsed.kind, parsed.key) for o in out):
+            raise InvalidParameter(f"`order_by` contains duplicate fields: {item['field_name']}")
+        out.append(OrderBy(parsed.kind, parsed.key, parsed.ascending, dataset_name, dataset_digest))
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
@@ -69,6 +70,53 @@ def parse_runs_uri(uri: str) -> tuple[str, str]:
     if not run_id:
         raise ValueError(f"runs:/ URI has no run id: {uri!r}; expected runs:/<run_id>/<path>")
     return run_id, path.strip("/")
+
+
+@dataclass(frozen=True)
+class ModelsUri:
+    """A parsed `models:/` URI: a logged model (`model_id`), or a registered model (`name`) with exactly
+    one of `version`, `stage`, `alias` or `latest`; `path` is what follows the model, if anything."""
+
+    model_id: str | None = None
+    name: str | None = None
+    version: str | None = None
+    stage: str | None = None
+    alias: str | None = None
+    latest: bool = False
+    path: str = ""
+
+
+def parse_models_uri(uri: str) -> ModelsUri:
+    """`models:/<model_id>`, `models:/<name>/<version|stage|latest>` or `models:/<name>@<alias>`, each
+    optionally followed by `/<path>` (after the alias, or after the second segment), as MLflow reads them."""
+    scheme, rest = split_scheme(uri)
+    parts = urlsplit(uri)
+    if scheme != "models" or parts.netloc or not rest.startswith("/"):
+        raise ValueError(_improper_models_uri(uri))
+    segments = rest.strip("/").split("/")
+    head = segments[0]
+    if "@" in head:
+        name, _, alias = head.rpartition("@")
+        if not name.strip() or not alias.strip():
+            raise ValueError(_improper_models_uri(uri))
+        return ModelsUri(name=name, alias=alias, path="/".join(segments[1:]))
+    if not head.strip():
+        raise ValueError(_improper_models_uri(uri))
+    if len(segments) == 1:
+        return ModelsUri(model_id=head)
+    suffix, path = segments[1], "/".join(segments[2:])
+    if not suffix.strip():
+        raise ValueError(_improper_models_uri(uri))
+    if suffix.isdigit():
+        return ModelsUri(name=head, version=suffix, path=path)
+    if suffix.lower() == "latest":
+        return ModelsUri(name=head, latest=True, path=path)
+    return ModelsUri(name=head, stage=suffix, path=path)
+
+
+def _improper_models_uri(uri: str) -> str:
+    return (f"Not a proper models:/ URI: {uri}. Use models:/<model_id>, models:/<name>/<version>, "
+            "models:/<name>/<stage>, models:/<name>/latest or models:/<name>@<alias>.")
 
 
 def redact(uri: str) -> str:

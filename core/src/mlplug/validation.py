@@ -10,6 +10,7 @@ import posixpath
 import re
 from typing import Iterable
 
+from mlplug.entities import ModelVersionStage
 from mlplug.errors import InvalidParameter
 
 MAX_BATCH_METRICS = 1000
@@ -183,3 +184,67 @@ def dataset_input(dataset) -> None:
         if len(v or "") > MAX_INPUT_TAG_VALUE:
             raise InvalidParameter(f"Input tag value '{v[:40]}...' had length {len(v)}, which exceeded length "
                                    f"limit of {MAX_INPUT_TAG_VALUE} for input tag '{k}'.")
+
+
+# --- model registry ------------------------------------------------------------------------------
+MAX_REGISTRY_TAG_VALUE = 100000
+MAX_MODEL_NAME = 256
+MAX_ALIAS = 255
+MAX_RESULTS_REGISTERED_MODELS = 1000
+MAX_RESULTS_MODEL_VERSIONS = 200000
+_ALIAS = re.compile(r"^[\w\-]*$")
+_RESERVED_ALIAS = re.compile(r"^(latest|v\d+)$", re.IGNORECASE)
+
+
+def model_name(value) -> str:
+    """A registered model name: non-empty, at most 256 characters, and usable as one path segment of a
+    `models:/` URI (no `/` or `:`)."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidParameter("Registered model name cannot be empty.")
+    if len(value) > MAX_MODEL_NAME:
+        raise InvalidParameter(f"Registered model name '{value[:40]}...' exceeds the maximum length of "
+                               f"{MAX_MODEL_NAME} characters.")
+    if "/" in value or ":" in value:
+        raise InvalidParameter(f"Invalid registered model name '{value}': names may not contain '/' or ':', "
+                               "which models:/ URIs use as separators.")
+    if posixpath.normpath(value) != value:
+        raise InvalidParameter(f"Invalid registered model name '{value}': it must not resolve to another name "
+                               "when treated as a path.")
+    return value
+
+
+def model_version(value) -> int:
+    """A model version number given as an integer or its decimal string."""
+    text = str(value).strip() if value is not None and not isinstance(value, bool) else ""
+    if not text.isdigit():
+        raise InvalidParameter(f"Parameter 'version' must be an integer, got '{value}'.")
+    return int(text)
+
+
+def alias(value) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidParameter("Registered model alias name cannot be empty.")
+    if len(value) > MAX_ALIAS:
+        raise InvalidParameter(f"Registered model alias name '{value[:40]}...' exceeds the maximum length of "
+                               f"{MAX_ALIAS} characters.")
+    if not _ALIAS.match(value):
+        raise InvalidParameter(f"Invalid alias name: '{value}'. Aliases may only contain alphanumerics, "
+                               "underscores (_) and dashes (-).")
+    if _RESERVED_ALIAS.match(value):
+        raise InvalidParameter(f"'{value}' is reserved and cannot be used as an alias: 'latest' and "
+                               "'v<number>' already name versions.")
+    return value
+
+
+def registry_tag(k: str, value) -> tuple[str, str]:
+    """(key, value) of a registered-model or model-version tag."""
+    return key(k, "tag"), tag_value(k, value, MAX_REGISTRY_TAG_VALUE)
+
+
+def stage(value) -> str:
+    """A registry stage in its canonical spelling; anything else is a 400 naming the valid ones."""
+    canonical = ModelVersionStage.canonical(value)
+    if canonical is None:
+        raise InvalidParameter(f"Invalid Model Version stage: {value}. Value must be one of "
+                               f"{', '.join(ModelVersionStage.ALL)}.")
+    return canonical

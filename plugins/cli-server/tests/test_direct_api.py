@@ -87,6 +87,29 @@ def test_reads_writes_and_errors_answer_alike(clients):
                                                              "run_uuid": run_id})[0] == 400
 
 
+def test_registry_and_logged_model_requests_answer_alike(clients):
+    direct, _flask = clients
+    experiment_id = direct.post(f"{API}/experiments/create", json={"name": "registry"}).get_json()["experiment_id"]
+    model_id = direct.post(f"{API}/logged-models", json={"experiment_id": experiment_id}
+                           ).get_json()["model"]["info"]["model_id"]
+    assert direct.post(f"{API}/registered-models/create", json={"name": "m"}).status_code == 200
+    assert direct.post(f"{API}/model-versions/create", json={"name": "m", "source": f"models:/{model_id}"}
+                       ).status_code == 200
+    assert _same(clients, "POST", f"{API}/registered-models/alias", {"name": "m", "alias": "a", "version": "1"})[0] \
+        == 200
+    status, _ctype, body = _same(clients, "GET", f"{API}/registered-models/alias?name=m&alias=a")
+    assert (status, body["model_version"]["model_id"]) == (200, model_id)
+    _same(clients, "GET", f"{API}/registered-models/search?filter=name%3D%27m%27&order_by=name")
+    _same(clients, "GET", f"{API}/model-versions/search?max_results=5")
+    assert _same(clients, "GET", f"{API}/model-versions/get-download-uri?name=m&version=1")[2]["artifact_uri"] == \
+        direct.get(f"{API}/logged-models/{model_id}").get_json()["model"]["info"]["artifact_uri"]
+    # endpoints with fields in the path are Flask's routes; the direct path hands them over
+    assert _same(clients, "GET", f"{API}/logged-models/{model_id}")[0] == 200
+    assert _same(clients, "DELETE", f"{API}/registered-models/alias", {"name": "m", "alias": "a"})[0] == 200
+    assert _same(clients, "GET", f"{API}/registered-models/alias?name=m&alias=a")[0] == 404
+    assert _same(clients, "DELETE", f"{API}/registered-models/delete", {"name": "nope"})[0] == 404
+
+
 def test_other_requests_go_to_flask(clients):
     direct, _flask = clients
     assert _same(clients, "GET", f"{API}/runs/log-metric")[0] == 405  # method not served by the endpoint

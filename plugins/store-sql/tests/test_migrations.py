@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from mlplug.cli.root import cli
 from mlplug.errors import MlplugError
-from mlplug_store_sql import migrate, schema
+from mlplug_store_sql import migrate, registry_schema, schema  # noqa: F401 (registry tables join the metadata)
 from mlplug_store_sql.engine import create_engine
 from mlplug_store_sql.store import SqlTrackingStore
 
@@ -38,9 +38,11 @@ def test_db_upgrade_creates_the_schema_and_is_idempotent(empty_db_uri):
 
     result = runner.invoke(cli, ["db", "upgrade", empty_db_uri])
     assert result.exit_code == 0, result.output
-    assert f"Applied {migrate.HEAD_REVISION}: Tracking schema" in result.output
+    assert "Applied 0001: Tracking schema" in result.output
+    assert "Applied 0002: Model registry and MLflow 3 logged models" in result.output
     assert f"to revision {migrate.HEAD_REVISION}" in result.output
     assert set(schema.metadata.tables) | {migrate.VERSION_TABLE} <= _tables(empty_db_uri)
+    assert {"registered_models", "model_versions", "registered_model_aliases", "logged_models"} <= _tables(empty_db_uri)
 
     again = runner.invoke(cli, ["db", "upgrade", empty_db_uri])
     assert again.exit_code == 0, again.output
@@ -70,6 +72,46 @@ def test_migrated_schema_matches_the_tables_the_store_queries(empty_db_uri):
     finally:
         engine.dispose()
     assert differences == []
+
+
+def test_a_database_at_0001_upgrades_to_the_registry_and_keeps_its_data(empty_db_uri):
+    """A database made before the registry existed: opening it asks for an upgrade, `mlplug db upgrade`
+    adds the registry and logged-model tables, and every experiment and run is still there."""
+    from mlplug.entities import Metric, Param
+    from mlplug_store_sql.registry import SqlRegistryStore
+
+    engine = create_engine(empty_db_uri)
+    try:
+        migrate.upgrade(engine, empty_db_uri, "0001")
+        with engine.begin() as conn:  # rows as a 0001 store wrote them
+            conn.execute(sa.text("INSERT INTO experiments VALUES (0, 'Default', '/a/0', 'active', 1, 1), "
+                                 "(1, 'old', '/a/1', 'active', 2, 2)"))
+            conn.execute(sa.text("INSERT INTO runs VALUES ('r1', 1, 'run', 'me', 'FINISHED', 5, 6, "
+                                 "'/a/1/r1/artifacts', 'active', NULL)"))
+            conn.execute(sa.text("INSERT INTO params VALUES ('r1', 'lr', '0.1')"))
+    finally:
+        engine.dispose()
+    with pytest.raises(MlplugError, match="has schema revision 0001, older than this .*mlplug db upgrade"):
+        SqlTrackingStore(empty_db_uri)
+
+    result = CliRunner().invoke(cli, ["db", "upgrade", empty_db_uri])
+    assert result.exit_code == 0, result.output
+    assert "Applied 0002: Model registry" in result.output and "Applied 0001" not in result.output
+
+    tracking, registry = SqlTrackingStore(empty_db_uri), SqlRegistryStore(empty_db_uri)
+    try:
+        assert tracking.get_experiment("1").name == "old"
+        run = tracking.get_run("r1")
+        assert (run.info.run_name, run.info.status, run.data.params) == ("run", "FINISHED", {"lr": "0.1"})
+        tracking.log_batch("r1", metrics=[Metric("acc", 1.0, 7, 0)], params=[Param("lr", "0.1")])
+        model = tracking.create_logged_model("1", "model", "r1")
+        registry.create_registered_model("upgraded")
+        version = registry.create_model_version("upgraded", model.model_uri)
+        assert registry.get_model_version_download_uri("upgraded", version.version) == "/a/1/models/" \
+            f"{model.model_id}/artifacts"
+    finally:
+        registry.close()
+        tracking.close()
 
 
 def test_db_upgrade_reports_an_unreachable_server():

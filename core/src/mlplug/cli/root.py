@@ -69,7 +69,9 @@ def cli() -> None:
 
 def main() -> None:
     try:
-        cli.main(prog_name="mlplug", standalone_mode=False)
+        code = cli.main(prog_name="mlplug", standalone_mode=False)  # a command's ctx.exit(n) returns n here
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)

@@ -11,8 +11,9 @@ import time
 from abc import ABC, abstractmethod
 from typing import Sequence
 
-from mlplug.entities import (DatasetInput, Experiment, Metric, PagedList, Param, Run, RunInfo, RunTag,
-                             ViewType)
+from mlplug.downsampling import DEFAULT_BUCKETS, BucketedHistory, bucket_points, check_request
+from mlplug.entities import (DatasetInput, Experiment, LoggedModel, Metric, PagedList, Param, Run, RunInfo,
+                             RunTag, ViewType)
 
 
 def now_ms() -> int:
@@ -113,6 +114,51 @@ class TrackingStore(ABC):
         """Record models (id, step) a run produced (optional)."""
         raise NotImplementedError
 
+    # --- logged models (MLflow 3) -------------------------------------------------------------------
+    # Optional for stores that keep no logged models; MLflow 3 clients need them to log a model.
+    def create_logged_model(self, experiment_id: str, name: str | None = None, source_run_id: str | None = None,
+                            tags: dict[str, str] | None = None, params: dict[str, str] | None = None,
+                            model_type: str | None = None) -> LoggedModel:
+        """A PENDING model with id `m-<32 hex>` whose files go to
+        `<experiment artifact location>/models/<model_id>/artifacts`; a missing name is generated."""
+        raise NotImplementedError
+
+    def get_logged_model(self, model_id: str) -> LoggedModel:
+        """The model with its tags, params and metrics; unknown or deleted ids raise NotFound."""
+        raise NotImplementedError
+
+    def search_logged_models(self, experiment_ids: Sequence[str], filter_string: str | None = None,
+                             datasets: Sequence[dict] | None = None, max_results: int | None = None,
+                             order_by: Sequence[dict] | None = None,
+                             page_token: str | None = None) -> PagedList[LoggedModel]:
+        """Models of the experiments matching a filter (`mlplug.search`, entity `logged_models`).
+
+        `datasets` (`[{"dataset_name", "dataset_digest"}]`) restricts metric comparisons to values logged
+        on those datasets; `order_by` items are `{"field_name", "ascending", "dataset_name", ...}`.
+        Default order: creation_timestamp DESC, then model_id ASC; default page size 50.
+        """
+        raise NotImplementedError
+
+    def finalize_logged_model(self, model_id: str, status: str) -> LoggedModel:
+        """Set the final status, LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED."""
+        raise NotImplementedError
+
+    def delete_logged_model(self, model_id: str) -> None:
+        """Soft-delete: the model is no longer found or listed; deleting it again raises NotFound."""
+        raise NotImplementedError
+
+    def set_logged_model_tags(self, model_id: str, tags: dict[str, str]) -> None:
+        """Set (or overwrite) tags."""
+        raise NotImplementedError
+
+    def delete_logged_model_tag(self, model_id: str, key: str) -> None:
+        """Remove one tag; a missing one raises NotFound."""
+        raise NotImplementedError
+
+    def log_logged_model_params(self, model_id: str, params: dict[str, str]) -> None:
+        """Add params; like run params they are write-once (the same value again is fine)."""
+        raise NotImplementedError
+
     # --- conveniences built on the abstract methods ----------------------------------------------
     def log_metric(self, run_id: str, metric: Metric) -> None:
         self.log_batch(run_id, metrics=[metric])
@@ -138,6 +184,17 @@ class TrackingStore(ABC):
                 m.run_id = rid
             out.extend(points)
         return out
+
+    def get_metric_history_bucketed(self, run_id: str, metric_key: str, max_buckets: int = DEFAULT_BUCKETS,
+                                    x_axis: str = "step", min_x: int | None = None,
+                                    max_x: int | None = None) -> BucketedHistory:
+        """One metric's history in at most `max_buckets` buckets along `x_axis` (`step`, `wall`, `relative`),
+        each with its x range, first, last, min, max and count; the rule is in `mlplug.downsampling`.
+
+        This default reads the whole history; a store that can aggregate where the data is should.
+        """
+        checked = check_request(max_buckets, x_axis, min_x, max_x)
+        return bucket_points(self.get_metric_history(run_id, metric_key), *checked)
 
     def close(self) -> None:
         """Release connections; the store is not used afterwards."""

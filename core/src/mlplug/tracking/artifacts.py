@@ -1,9 +1,11 @@
 """Artifact URIs to repositories, in one place.
 
 `runs:/<run_id>/<path>` is looked up through the tracking store (the run's artifact URI, joined with the
-path); every other URI (`mlflow-artifacts:/...`, `s3://...`, `file://...`, a plain path) goes to the
-artifact-repository plugin that claims its scheme. A missing plugin gives the host's
-"install mlplug-artifacts-<x>" message.
+path). `models:/` URIs are resolved here and nowhere else: `models:/<model_id>` is the logged model's
+artifact location (tracking store), `models:/<name>/<version>`, `.../<stage>`, `.../latest` and
+`models:/<name>@<alias>` pick a registry version and take its download URI (registry store). Every other
+URI (`mlflow-artifacts:/...`, `s3://...`, `file://...`, a plain path) goes to the artifact-repository
+plugin that claims its scheme. A missing plugin gives the host's "install mlplug-artifacts-<x>" message.
 """
 from __future__ import annotations
 
@@ -11,13 +13,17 @@ import json
 import os
 import posixpath
 import tempfile
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from mlplug import config
-from mlplug.errors import MlplugError, PluginError
+from mlplug.errors import InvalidParameter, MlplugError, NotFound, PluginError
 from mlplug.tracking import transfer
-from mlplug.uri import join, parse_runs_uri, redact, scheme_of, split_scheme
+from mlplug.uri import ModelsUri, join, parse_models_uri, parse_runs_uri, redact, scheme_of, split_scheme
+
+if TYPE_CHECKING:
+    from mlplug.contracts.registry import RegistryStore
+    from mlplug.contracts.tracking import TrackingStore
 
 
 def run_artifact_uri(run_id: str, tracking_uri: str | None = None) -> str:
@@ -26,11 +32,52 @@ def run_artifact_uri(run_id: str, tracking_uri: str | None = None) -> str:
     return get_host().tracking_store(tracking_uri or config.tracking_uri()).get_run(run_id).info.artifact_uri
 
 
-def resolve_uri(artifact_uri: str, tracking_uri: str | None = None) -> str:
-    """The concrete URI behind `artifact_uri`: `runs:/` URIs become the run's artifact URI plus the path."""
-    if scheme_of(artifact_uri) == "runs":
+def parse_models(uri: str) -> ModelsUri:
+    """A `models:/` URI parsed, or a 400 saying which forms there are."""
+    try:
+        return parse_models_uri(uri)
+    except ValueError as err:
+        raise InvalidParameter(str(err)) from None
+
+
+def registry_version(registry: "RegistryStore", ref: ModelsUri) -> str:
+    """The version number a registry reference (`name/3`, `name/Production`, `name/latest`, `name@alias`)
+    stands for."""
+    if ref.version is not None:
+        return ref.version
+    if ref.alias is not None:
+        return registry.get_model_version_by_alias(ref.name, ref.alias).version
+    latest = registry.get_latest_versions(ref.name, None if ref.latest else [ref.stage])
+    if not latest:
+        where = "" if ref.latest else f" and stage '{ref.stage}'"
+        raise NotFound(f"No versions of model with name '{ref.name}'{where} found")
+    return str(max(int(v.version) for v in latest))
+
+
+def models_uri_location(uri: str, tracking: Callable[[], "TrackingStore"],
+                        registry: Callable[[], "RegistryStore"]) -> str:
+    """Where the files behind a `models:/` URI are; `tracking` / `registry` build the store needed."""
+    ref = parse_models(uri)
+    if ref.model_id is not None:
+        return tracking().get_logged_model(ref.model_id).artifact_location
+    store = registry()
+    return join(store.get_model_version_download_uri(ref.name, registry_version(store, ref)), ref.path)
+
+
+def resolve_uri(artifact_uri: str, tracking_uri: str | None = None, registry_uri: str | None = None) -> str:
+    """The concrete URI behind `artifact_uri`: `runs:/` URIs become the run's artifact URI plus the path,
+    `models:/` URIs the model's files (see `models_uri_location`)."""
+    scheme = scheme_of(artifact_uri)
+    if scheme == "runs":
         run_id, path = parse_runs_uri(artifact_uri)
         return join(run_artifact_uri(run_id, tracking_uri), path)
+    if scheme == "models":
+        from mlplug.host import get_host
+
+        tracking_uri = tracking_uri or config.tracking_uri()
+        registry_uri = registry_uri or config.registry_uri_for(tracking_uri)
+        return models_uri_location(artifact_uri, lambda: get_host().tracking_store(tracking_uri),
+                                   lambda: get_host().registry_store(registry_uri, tracking_uri))
     return artifact_uri
 
 
@@ -55,7 +102,7 @@ def locate(artifact_uri: str, tracking_uri: str | None = None):
     if scheme_of(artifact_uri) == "runs":
         run_id, path = parse_runs_uri(artifact_uri)
         return repository(run_artifact_uri(run_id, tracking_uri), tracking_uri), path
-    parent, name = _split_last(artifact_uri)
+    parent, name = _split_last(resolve_uri(artifact_uri, tracking_uri))
     return repository(parent, tracking_uri), name
 
 

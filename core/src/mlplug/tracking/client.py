@@ -1,9 +1,10 @@
-"""MlplugClient: the explicit tracking API (also importable as `mlplug.MlflowClient`).
+"""MlplugClient: the explicit tracking and registry API (also importable as `mlplug.MlflowClient`).
 
 A thin layer over the TrackingStore that `get_host().tracking_store(uri)` returns for the tracking URI
-(`MLPLUG_TRACKING_URI`, `MLFLOW_TRACKING_URI`, else `sqlite:///mlplug.db`), adding what callers expect
-from MLflow's client: ids and timestamps filled in, batches split to the server's limits, and artifact
-methods that find the run's artifact repository.
+(`MLPLUG_TRACKING_URI`, `MLFLOW_TRACKING_URI`, else `sqlite:///mlplug.db`) and the RegistryStore for the
+registry URI (`MLPLUG_REGISTRY_URI`, `MLFLOW_REGISTRY_URI`, else the tracking URI), adding what callers
+expect from MLflow's client: ids and timestamps filled in, batches split to the server's limits, and
+artifact methods that find the run's (or logged model's) artifact repository.
 """
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from mlplug import config, validation
 from mlplug.contracts.tracking import now_ms
-from mlplug.entities import (DatasetInput, Experiment, FileInfo, Metric, PagedList, Param, Run, RunInfo,
-                             RunStatus, RunTag, ViewType)
+from mlplug.entities import (DatasetInput, Experiment, FileInfo, LoggedModel, Metric, ModelVersion, PagedList,
+                             Param, RegisteredModel, Run, RunInfo, RunStatus, RunTag, ViewType)
 from mlplug.tracking import artifacts, transfer
 from mlplug.tracking.context import USER
 
@@ -43,6 +44,10 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _strings(values: dict[str, Any] | None) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (values or {}).items()}
+
+
 class MlplugClient:
     def __init__(self, tracking_uri: str | None = None, registry_uri: str | None = None):
         from mlplug.host import get_host
@@ -50,11 +55,21 @@ class MlplugClient:
         self.tracking_uri = str(tracking_uri) if tracking_uri else config.tracking_uri()
         self._registry_uri = str(registry_uri) if registry_uri else None
         self.store = get_host().tracking_store(self.tracking_uri)
+        self._registry = None
         self._artifact_uris: dict[str, str] = {}
 
     @property
     def registry_uri(self) -> str:
-        return self._registry_uri or config.registry_uri()
+        return self._registry_uri or config.registry_uri_for(self.tracking_uri)
+
+    @property
+    def registry(self):
+        """The RegistryStore for `registry_uri`, opened on first use."""
+        if self._registry is None:
+            from mlplug.host import get_host
+
+            self._registry = get_host().registry_store(self.registry_uri, self.tracking_uri)
+        return self._registry
 
     # --- experiments -----------------------------------------------------------------------------
     def create_experiment(self, name: str, artifact_location: str | None = None,
@@ -160,6 +175,123 @@ class MlplugClient:
 
     def log_outputs(self, run_id: str, models: Sequence[tuple[str, int]]) -> None:
         self.store.log_outputs(run_id, list(models))
+
+    # --- logged models (MLflow 3) ---------------------------------------------------------------------
+    def create_logged_model(self, experiment_id: str, name: str | None = None, source_run_id: str | None = None,
+                            tags: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
+                            model_type: str | None = None) -> LoggedModel:
+        return self.store.create_logged_model(str(experiment_id), name, source_run_id, _strings(tags),
+                                              _strings(params), model_type)
+
+    def get_logged_model(self, model_id: str) -> LoggedModel:
+        return self.store.get_logged_model(model_id)
+
+    def search_logged_models(self, experiment_ids: Sequence[str], filter_string: str | None = None,
+                             datasets: Sequence[dict] | None = None, max_results: int | None = None,
+                             order_by: Sequence[dict] | None = None,
+                             page_token: str | None = None) -> PagedList[LoggedModel]:
+        return self.store.search_logged_models([str(e) for e in experiment_ids], filter_string, datasets,
+                                               max_results, order_by, page_token)
+
+    def finalize_logged_model(self, model_id: str, status: str) -> LoggedModel:
+        return self.store.finalize_logged_model(model_id, status)
+
+    def delete_logged_model(self, model_id: str) -> None:
+        self.store.delete_logged_model(model_id)
+
+    def set_logged_model_tags(self, model_id: str, tags: dict[str, Any]) -> None:
+        self.store.set_logged_model_tags(model_id, _strings(tags))
+
+    def delete_logged_model_tag(self, model_id: str, key: str) -> None:
+        self.store.delete_logged_model_tag(model_id, key)
+
+    def log_model_params(self, model_id: str, params: dict[str, Any]) -> None:
+        self.store.log_logged_model_params(model_id, _strings(params))
+
+    def log_model_artifacts(self, model_id: str, local_dir: str, artifact_path: str | None = None, *,
+                            progress: bool | None = None) -> None:
+        """Upload a directory tree into the logged model's artifact location."""
+        repo = artifacts.repository(self.get_logged_model(model_id).artifact_location, self.tracking_uri)
+        transfer.upload_directory(repo, os.fspath(local_dir), artifact_path, progress)
+
+    # --- registered models ---------------------------------------------------------------------------
+    def create_registered_model(self, name: str, tags: dict[str, Any] | None = None,
+                                description: str | None = None) -> RegisteredModel:
+        return self.registry.create_registered_model(name, _strings(tags), description)
+
+    def get_registered_model(self, name: str) -> RegisteredModel:
+        return self.registry.get_registered_model(name)
+
+    def rename_registered_model(self, name: str, new_name: str) -> RegisteredModel:
+        return self.registry.rename_registered_model(name, new_name)
+
+    def update_registered_model(self, name: str, description: str | None = None) -> RegisteredModel:
+        return self.registry.update_registered_model(name, description)
+
+    def delete_registered_model(self, name: str) -> None:
+        self.registry.delete_registered_model(name)
+
+    def search_registered_models(self, filter_string: str | None = None, max_results: int = 100,
+                                 order_by: Sequence[str] | None = None,
+                                 page_token: str | None = None) -> PagedList[RegisteredModel]:
+        return self.registry.search_registered_models(filter_string, max_results, order_by, page_token)
+
+    def set_registered_model_tag(self, name: str, key: str, value: Any) -> None:
+        self.registry.set_registered_model_tag(name, key, str(value))
+
+    def delete_registered_model_tag(self, name: str, key: str) -> None:
+        self.registry.delete_registered_model_tag(name, key)
+
+    def get_latest_versions(self, name: str, stages: Sequence[str] | None = None) -> list[ModelVersion]:
+        """The newest version in each stage (deprecated in MLflow in favour of aliases, still served)."""
+        return self.registry.get_latest_versions(name, list(stages or ()))
+
+    # --- model versions ------------------------------------------------------------------------------
+    def create_model_version(self, name: str, source: str, run_id: str | None = None,
+                             tags: dict[str, Any] | None = None, run_link: str | None = None,
+                             description: str | None = None, await_creation_for: int | None = None,
+                             model_id: str | None = None) -> ModelVersion:
+        """A new version of `name` from `source` (a `models:/<model_id>`, `runs:/` or artifact URI).
+        Versions are READY at once, so `await_creation_for` is accepted for MLflow's signature only."""
+        return self.registry.create_model_version(name, source, run_id, _strings(tags), run_link, description,
+                                                  model_id)
+
+    def get_model_version(self, name: str, version: str | int) -> ModelVersion:
+        return self.registry.get_model_version(name, str(version))
+
+    def update_model_version(self, name: str, version: str | int, description: str | None = None) -> ModelVersion:
+        return self.registry.update_model_version(name, str(version), description)
+
+    def delete_model_version(self, name: str, version: str | int) -> None:
+        self.registry.delete_model_version(name, str(version))
+
+    def search_model_versions(self, filter_string: str | None = None, max_results: int = 10000,
+                              order_by: Sequence[str] | None = None,
+                              page_token: str | None = None) -> PagedList[ModelVersion]:
+        return self.registry.search_model_versions(filter_string, max_results, order_by, page_token)
+
+    def get_model_version_download_uri(self, name: str, version: str | int) -> str:
+        return self.registry.get_model_version_download_uri(name, str(version))
+
+    def transition_model_version_stage(self, name: str, version: str | int, stage: str,
+                                       archive_existing_versions: bool = False) -> ModelVersion:
+        return self.registry.transition_model_version_stage(name, str(version), stage, archive_existing_versions)
+
+    def set_model_version_tag(self, name: str, version: str | int, key: str, value: Any) -> None:
+        self.registry.set_model_version_tag(name, str(version), key, str(value))
+
+    def delete_model_version_tag(self, name: str, version: str | int, key: str) -> None:
+        self.registry.delete_model_version_tag(name, str(version), key)
+
+    # --- aliases -----------------------------------------------------------------------------------------
+    def set_registered_model_alias(self, name: str, alias: str, version: str | int) -> None:
+        self.registry.set_registered_model_alias(name, alias, str(version))
+
+    def delete_registered_model_alias(self, name: str, alias: str) -> None:
+        self.registry.delete_registered_model_alias(name, alias)
+
+    def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
+        return self.registry.get_model_version_by_alias(name, alias)
 
     # --- artifacts ---------------------------------------------------------------------------------
     def _run_artifact_uri(self, run_id: str) -> str:

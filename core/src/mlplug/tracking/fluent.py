@@ -7,6 +7,7 @@ then `..._EXPERIMENT_NAME` (created if missing), else the default experiment "0"
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import sys
 import threading
@@ -14,15 +15,16 @@ from typing import Any, Sequence
 
 from mlplug import config
 from mlplug.contracts.tracking import now_ms
-from mlplug.entities import (DatasetInput, Experiment, LifecycleStage, Metric, Param, Run, RunStatus, RunTag,
-                             ViewType)
-from mlplug.errors import AlreadyExists, InvalidParameter, MlplugError
-from mlplug.tracking import context
+from mlplug.entities import (DatasetInput, Experiment, LifecycleStage, Metric, ModelVersion, Param, Run,
+                             RunStatus, RunTag, ViewType)
+from mlplug.errors import AlreadyExists, InvalidParameter, MlplugError, NotFound
+from mlplug.tracking import artifacts, context
 from mlplug.tracking.client import MlplugClient
-from mlplug.uri import join
+from mlplug.uri import join, parse_runs_uri, scheme_of
 from mlplug.validation import MAX_RESULTS_SEARCH
 
 _local = threading.local()
+MODEL_VERSIONS_TAG = "mlflow.modelVersions"  # on a logged model: the registry versions made from it
 _active_experiment_id: str | None = None
 _clients: dict[str, MlplugClient] = {}
 _atexit_registered = False
@@ -394,3 +396,50 @@ def get_artifact_uri(artifact_path: str | None = None) -> str:
     """The active run's artifact URI (a run is started if none is active), joined with `artifact_path`."""
     uri = (active_run() or start_run()).info.artifact_uri
     return join(uri, artifact_path) if artifact_path else uri
+
+
+# --- model registry ---------------------------------------------------------------------------------
+
+def register_model(model_uri: str, name: str, await_registration_for: int | None = None, *,
+                   tags: dict[str, Any] | None = None) -> ModelVersion:
+    """Register the model at `model_uri` as the next version of `name` (created if it does not exist).
+
+    `models:/<model_id>` (what MLflow 3's `log_model` returns) registers that logged model, and the model
+    gets the version in its `mlflow.modelVersions` tag; `runs:/<run_id>/<path>` registers the run's
+    artifacts at `path` when they hold an MLmodel, else the run's logged model named `path`.
+    """
+    client = _client()
+    try:
+        client.create_registered_model(name)
+    except AlreadyExists:
+        pass
+    source, run_id, model_id = _registration_source(client, model_uri)
+    version = client.create_model_version(name, source, run_id, tags, model_id=model_id)
+    if model_id:
+        model = client.get_logged_model(model_id)
+        registered = json.loads(model.tags.get(MODEL_VERSIONS_TAG) or "[]")
+        registered.append({"name": version.name, "version": version.version})
+        client.set_logged_model_tags(model_id, {MODEL_VERSIONS_TAG: json.dumps(registered)})
+    return version
+
+
+def _registration_source(client: MlplugClient, model_uri: str) -> tuple[str, str | None, str | None]:
+    """(source, run id, logged model id) of a version registered from `model_uri`."""
+    scheme = scheme_of(model_uri)
+    if scheme == "models":
+        return model_uri, None, artifacts.parse_models(model_uri).model_id
+    if scheme != "runs":
+        return model_uri, None, None
+    run_id, path = parse_runs_uri(model_uri)
+    if any(f.path.rsplit("/", 1)[-1] == "MLmodel" for f in client.list_artifacts(run_id, path or None)):
+        return join(client.get_run(run_id).info.artifact_uri, path), run_id, None
+    run = client.get_run(run_id)
+    quoted = path.replace("'", "''")
+    found = client.search_logged_models([run.info.experiment_id],
+                                        f"source_run_id = '{run_id}' AND name = '{quoted}'")
+    if not found:
+        raise NotFound(f"Unable to find a logged model named '{path}' from run {run_id}, nor an MLmodel in its "
+                       f"artifacts at '{path}'.")
+    steps = dict(run.outputs.model_outputs)
+    model = max(found, key=lambda m: steps.get(m.model_id, -1))
+    return f"models:/{model.model_id}", run_id, model.model_id

@@ -12,10 +12,10 @@ from typing import Callable
 
 from flask import Flask, Response, request
 from mlplug.contracts.artifacts import MultipartUploadSupport
-from mlplug.protocol import API, SERVER_INFO_PATH, TRACKING, Endpoint
+from mlplug.protocol import ALL, API, SERVER_INFO_PATH, Endpoint
 from werkzeug.exceptions import HTTPException
 
-from mlplug_cli_server import logged_models, proxy
+from mlplug_cli_server import home, logged_models, proxy, registry_handlers
 from mlplug_cli_server.context import ServerContext
 from mlplug_cli_server.dispatch import ApiDispatcher, Routes, has_request_hooks
 from mlplug_cli_server.handlers import HANDLERS
@@ -38,8 +38,8 @@ def server_version() -> str:
 
 
 def _view(ctx: ServerContext, endpoint: Endpoint, handler: Callable) -> Callable:
-    def view() -> Response:
-        return json_response(handler(ctx, parse(request.environ, endpoint)))
+    def view(**path_fields: str) -> Response:
+        return json_response(handler(ctx, parse(request.environ, endpoint, path_fields)))
 
     return view
 
@@ -51,12 +51,21 @@ def _direct(ctx: ServerContext, endpoint: Endpoint, handler: Callable) -> Callab
     return answer
 
 
-ENDPOINTS = TRACKING + logged_models.ENDPOINTS
-ENDPOINT_HANDLERS = {**HANDLERS, **logged_models.HANDLERS}
+ENDPOINTS = ALL
+ENDPOINT_HANDLERS = {**HANDLERS, **logged_models.HANDLERS, **registry_handlers.HANDLERS}
+# Path fields whose values may hold "/" (tag keys may), matched by werkzeug's `path` converter.
+_SLASHED_PATH_FIELDS = {"tag_key"}
 
 
-def _register_tracking(app: Flask, ctx: ServerContext, prefix: str) -> Routes:
-    """Add every endpoint's Flask route; the same endpoints as direct routes for `ApiDispatcher`."""
+def _flask_rule(path: str, endpoint: Endpoint) -> str:
+    """`/logged-models/{model_id}` -> `/logged-models/<model_id>`."""
+    for name in endpoint.path_fields:
+        path = path.replace(f"{{{name}}}", f"<path:{name}>" if name in _SLASHED_PATH_FIELDS else f"<{name}>")
+    return path
+
+
+def _register_api(app: Flask, ctx: ServerContext, prefix: str) -> Routes:
+    """Add every endpoint's Flask route; those with fixed paths also as direct routes for `ApiDispatcher`."""
     missing = [e.name for e in ENDPOINTS if e.name not in ENDPOINT_HANDLERS]
     if missing:
         raise RuntimeError(f"no server handler for protocol endpoint(s): {', '.join(missing)}")
@@ -69,9 +78,10 @@ def _register_tracking(app: Flask, ctx: ServerContext, prefix: str) -> Routes:
             else:
                 handler = ENDPOINT_HANDLERS[endpoint.name]
                 view = _view(ctx, endpoint, handler)
-                direct.update({(path, method): _direct(ctx, endpoint, handler) for method in endpoint.methods})
-            app.add_url_rule(path, f"{endpoint.name}{'_ajax' if api_prefix == AJAX_API else ''}", view,
-                             methods=list(endpoint.methods))
+                if not endpoint.path_fields:
+                    direct.update({(path, method): _direct(ctx, endpoint, handler) for method in endpoint.methods})
+            app.add_url_rule(_flask_rule(path, endpoint), f"{endpoint.name}{'_ajax' if api_prefix == AJAX_API else ''}",
+                             view, methods=list(endpoint.methods))
     return direct
 
 
@@ -102,7 +112,7 @@ def create_app(config: ServerConfig, context: ServerContext | None = None) -> Fl
     app.extensions["mlplug"] = ctx
     prefix = config.static_prefix
 
-    direct = _register_tracking(app, ctx, prefix)
+    direct = _register_api(app, ctx, prefix)
     proxy.register(app, ctx, prefix)
     _register_errors(app)
 
@@ -118,6 +128,7 @@ def create_app(config: ServerConfig, context: ServerContext | None = None) -> Fl
     hooks = get_host().cross_cutting()
     settings = config.as_dict()
     hooks.mlplug_server_app(app=app, config=settings)
+    home.add_fallback(app, prefix)
     downloads = proxy.direct_routes(ctx, prefix)
     if (direct or downloads) and not has_request_hooks(app):
         app.wsgi_app = ApiDispatcher(direct, app.wsgi_app, downloads)

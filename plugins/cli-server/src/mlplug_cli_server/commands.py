@@ -67,10 +67,23 @@ def _run(command: str, backend_store_uri: str, registry_store_uri: str | None, d
                                   artifacts_destination, artifacts_only, static_prefix)
     from mlplug_cli_server.serving import StartupError, serve
 
+    hint = missing_ui_hint() if command == "ui" else None
+    if hint:
+        click.echo(hint, err=True)
     try:
         serve(config, host, port, workers, gunicorn_opts, command)
     except StartupError as err:
         raise click.ClickException(str(err)) from None
+
+
+def missing_ui_hint(host=None) -> str | None:
+    """One line for `mlplug ui` when no web UI plugin is installed (the UI is discovered, not required)."""
+    from mlplug.hookspecs import CROSS_CUTTING_GROUP
+    from mlplug.host import get_host
+
+    if "ui" in (host or get_host()).names(CROSS_CUTTING_GROUP):
+        return None
+    return "The web UI is not installed, so only the REST API is served; install it with: pip install mlplug-ui"
 
 
 @click.command("server", cls=_OneLineErrors, context_settings={"help_option_names": ["--help"]})

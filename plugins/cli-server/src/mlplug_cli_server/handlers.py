@@ -24,7 +24,7 @@ LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history"
 
 # --- JSON -> entities ---------------------------------------------------------------------------
 
-def _str_field(item: dict, name: str, where: str, default: str | None = None) -> str:
+def str_field(item: dict, name: str, where: str, default: str | None = None) -> str:
     value = item.get(name)
     if value is None:
         if default is None:
@@ -55,7 +55,7 @@ def _metric(item: dict, where: str = "") -> Metric:
             return Metric(key, float(value), timestamp, step)
         return Metric(key, float(value), timestamp, step, None, item.get("dataset_name") or None,
                       item.get("dataset_digest") or None, item.get("model_id") or None)
-    key = _str_field(item, "key", where)
+    key = str_field(item, "key", where)
     if item.get("value") is None:
         raise missing(f"{where}.value" if where else "value")
     try:
@@ -75,25 +75,25 @@ def _dataset_input(item: dict) -> DatasetInput:
     tags = Params(item).objects("tags")
     where = "datasets.dataset"
     return DatasetInput(
-        _str_field(dataset, "name", where), _str_field(dataset, "digest", where),
-        _str_field(dataset, "source_type", where, ""), _str_field(dataset, "source", where, ""),
+        str_field(dataset, "name", where), str_field(dataset, "digest", where),
+        str_field(dataset, "source_type", where, ""), str_field(dataset, "source", where, ""),
         _optional_str(dataset, "schema", where), _optional_str(dataset, "profile", where),
-        _tag_dict(tags, "datasets.tags"))
+        tag_dict(tags, "datasets.tags"))
 
 
 def _optional_str(item: dict, name: str, where: str) -> str | None:
-    return _str_field(item, name, where, "") if item.get(name) is not None else None
+    return str_field(item, name, where, "") if item.get(name) is not None else None
 
 
 def _tags(items: list[dict], where: str) -> list[RunTag]:
-    return [RunTag(_str_field(t, "key", where), _str_field(t, "value", where, "")) for t in items]
+    return [RunTag(str_field(t, "key", where), str_field(t, "value", where, "")) for t in items]
 
 
-def _tag_dict(items: list[dict], where: str) -> dict[str, str]:
+def tag_dict(items: list[dict], where: str) -> dict[str, str]:
     return {t.key: t.value for t in _tags(items, where)}
 
 
-def _paged(name: str, items: list, token: str | None) -> dict:
+def paged(name: str, items: list, token: str | None) -> dict:
     out: dict[str, Any] = {}
     if items:
         out[name] = [x.to_dict() for x in items]
@@ -102,7 +102,7 @@ def _paged(name: str, items: list, token: str | None) -> dict:
     return out
 
 
-def _max_results(p: Params, default: int | None, limit: int = validation.MAX_RESULTS_SEARCH) -> int | None:
+def page_size(p: Params, default: int | None, limit: int = validation.MAX_RESULTS_SEARCH) -> int | None:
     value = p.int("max_results")
     if value is None:
         return default
@@ -112,7 +112,7 @@ def _max_results(p: Params, default: int | None, limit: int = validation.MAX_RES
 # --- experiments -------------------------------------------------------------------------------
 
 def create_experiment(ctx, p: Params) -> dict:
-    tags = _tag_dict(p.objects("tags"), "tags")
+    tags = tag_dict(p.objects("tags"), "tags")
     eid = ctx.store.create_experiment(p.required_str("name"), p.str("artifact_location") or None, tags)
     return {"experiment_id": str(eid)}
 
@@ -131,10 +131,10 @@ def get_experiment_by_name(ctx, p: Params) -> dict:
 
 def search_experiments(ctx, p: Params) -> dict:
     page = ctx.store.search_experiments(
-        view_type=ViewType.parse(p.raw("view_type")), max_results=_max_results(p, SEARCH_DEFAULT_MAX_RESULTS),
+        view_type=ViewType.parse(p.raw("view_type")), max_results=page_size(p, SEARCH_DEFAULT_MAX_RESULTS),
         filter_string=p.str("filter") or None, order_by=p.str_list("order_by") or None,
         page_token=p.str("page_token") or None)
-    return _paged("experiments", page, page.token)
+    return paged("experiments", page, page.token)
 
 
 def delete_experiment(ctx, p: Params) -> dict:
@@ -217,7 +217,7 @@ def delete_tag(ctx, p: Params) -> dict:
 def log_batch(ctx, p: Params) -> dict:
     run_id = p.run_id()
     metrics = [_metric(m, "metrics") for m in p.objects("metrics")]
-    params = [Param(_str_field(x, "key", "params"), _str_field(x, "value", "params", "")) for x in p.objects("params")]
+    params = [Param(str_field(x, "key", "params"), str_field(x, "value", "params", "")) for x in p.objects("params")]
     ctx.store.log_batch(run_id, metrics=metrics, params=params, tags=_tags(p.objects("tags"), "tags"))
     return EMPTY
 
@@ -247,14 +247,14 @@ def log_model(ctx, p: Params) -> dict:
 def log_inputs(ctx, p: Params) -> dict:
     run_id = p.run_id()
     datasets = [_dataset_input(d) for d in p.objects("datasets")]
-    models = [_str_field(m, "model_id", "models") for m in p.objects("models")]
+    models = [str_field(m, "model_id", "models") for m in p.objects("models")]
     ctx.store.log_inputs(run_id, datasets=datasets, models=models)
     return EMPTY
 
 
 def log_outputs(ctx, p: Params) -> dict:
     run_id = p.run_id()
-    models = [(_str_field(m, "model_id", "models"), _int_field(m, "step", "models", 0)) for m in p.objects("models")]
+    models = [(str_field(m, "model_id", "models"), _int_field(m, "step", "models", 0)) for m in p.objects("models")]
     ctx.store.log_outputs(run_id, models)
     return EMPTY
 
@@ -263,18 +263,18 @@ def search_runs(ctx, p: Params) -> dict:
     page = ctx.store.search_runs(
         p.str_list("experiment_ids"), filter_string=p.str("filter", ""),
         run_view_type=ViewType.parse(p.raw("run_view_type")),
-        max_results=_max_results(p, SEARCH_DEFAULT_MAX_RESULTS), order_by=p.str_list("order_by") or None,
+        max_results=page_size(p, SEARCH_DEFAULT_MAX_RESULTS), order_by=p.str_list("order_by") or None,
         page_token=p.str("page_token") or None)
-    return _paged("runs", page, page.token)
+    return paged("runs", page, page.token)
 
 
 # --- metrics -----------------------------------------------------------------------------------
 
 def get_metric_history(ctx, p: Params) -> dict:
     page = ctx.store.get_metric_history(p.run_id(), p.required_str("metric_key"),
-                                        max_results=_max_results(p, None, limit=2**62),
+                                        max_results=page_size(p, None, limit=2**62),
                                         page_token=p.str("page_token") or None)
-    return _paged("metrics", page, page.token)
+    return paged("metrics", page, page.token)
 
 
 def get_metric_history_bulk_interval(ctx, p: Params) -> dict:
@@ -290,10 +290,10 @@ def get_metric_history_bulk_interval(ctx, p: Params) -> dict:
     if start is not None and start > end:
         raise InvalidParameter("end_step must be greater than start_step. "
                                f"Found start_step={start} and end_step={end}.")
-    max_results = min(_max_results(p, BULK_INTERVAL_MAX_RESULTS), BULK_INTERVAL_MAX_RESULTS)
+    max_results = min(page_size(p, BULK_INTERVAL_MAX_RESULTS), BULK_INTERVAL_MAX_RESULTS)
     metrics = ctx.store.get_metric_history_bulk_interval(run_ids, p.required_str("metric_key"), max_results,
                                                          start_step=start, end_step=end)
-    return _paged("metrics", metrics, None)
+    return paged("metrics", metrics, None)
 
 
 # --- artifacts ---------------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def list_artifacts(ctx, p: Params) -> dict:
     run = ctx.store.get_run(p.run_id())
     root_uri = run.info.artifact_uri
     out: dict[str, Any] = {"root_uri": root_uri}
-    files = ctx.list_run_artifacts(root_uri, p.str("path") or "")
+    files = ctx.list_under_root(root_uri, p.str("path") or "")
     if files:
         out["files"] = [f.to_dict() for f in files]
     return out

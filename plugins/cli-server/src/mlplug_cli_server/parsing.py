@@ -168,12 +168,15 @@ def query_params(environ: dict, endpoint: Endpoint) -> dict:
     return out
 
 
-def parse(environ: dict, endpoint: Endpoint) -> "Params":
-    """Turn a WSGI request into the endpoint's typed parameters."""
+def parse(environ: dict, endpoint: Endpoint, path_fields: dict[str, str] | None = None) -> "Params":
+    """Turn a WSGI request into the endpoint's typed parameters; fields from the path win over the
+    same fields in the body or query."""
     if environ.get("REQUEST_METHOD") == "GET":
         data = query_params(environ, endpoint)
     else:
         data = environ_json(environ)
+    if path_fields:
+        data.update(path_fields)
     for name in endpoint.ints:
         if data.get(name) is not None:
             data[name] = to_int(name, data[name])

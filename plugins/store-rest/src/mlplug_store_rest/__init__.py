@@ -1,1 +1,1 @@
-"""Tracking store over MLflow's REST API: http, https"""
+"""Tracking and model-registry stores over MLflow's REST API: http, https"""

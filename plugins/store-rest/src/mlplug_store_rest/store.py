@@ -1,20 +1,19 @@
-"""RestTrackingStore: the TrackingStore contract over MLflow's REST API.
+"""RestTrackingStore: the TrackingStore contract (logged models included) over MLflow's REST API.
 
-Every call goes through `mlplug.protocol.TRACKING` (method, path, field types) and the entities'
+Every call goes through `mlplug.protocol` (method, path, field types) and the entities'
 to_dict/from_dict, so no path or JSON shape is written here. Batches are checked with the shared
 validation rules before they are sent, so a bad value fails fast with the same message as the server's.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 from mlplug import validation
 from mlplug.contracts.tracking import TrackingStore
-from mlplug.entities import (DatasetInput, Experiment, Metric, PagedList, Param, Run, RunInfo, RunTag,
-                             ViewType)
+from mlplug.entities import (DatasetInput, Experiment, LoggedModel, Metric, PagedList, Param, Run, RunInfo,
+                             RunTag, ViewType)
 from mlplug.errors import NotFound
-from mlplug.http import HttpClient, HttpSettings
-from mlplug.protocol import BY_NAME
+from mlplug_store_rest.api import RestApi
 
 _VIEW_NAMES = {number: name for name, number in ViewType._BY_NAME.items()}
 
@@ -27,23 +26,8 @@ def _tags(tags: dict[str, str] | Sequence[RunTag] | None) -> list[dict]:
     return [t.to_dict() for t in tags]
 
 
-class RestTrackingStore(TrackingStore):
-    def __init__(self, store_uri: str, settings: HttpSettings | None = None):
-        self.store_uri = store_uri
-        self.http = HttpClient(store_uri, settings)
-
-    def _call(self, endpoint: str, **fields: Any) -> dict:
-        """Call one endpoint of the table with `fields` (None and empty values are left out)."""
-        ep = BY_NAME[endpoint]
-        fields = {k: v for k, v in fields.items() if v is not None and v != []}
-        if ep.method == "GET":
-            for name in ep.lists:
-                if name in fields and not isinstance(fields[name], (list, tuple)):
-                    fields[name] = [fields[name]]
-            response = self.http.request("GET", ep.path, query=fields)
-        else:
-            response = self.http.request(ep.method, ep.path, json_body=fields)
-        return response.raise_for_status().json()
+class RestTrackingStore(RestApi, TrackingStore):
+    """A tracking server's experiments, runs and logged models."""
 
     # --- experiments -----------------------------------------------------------------------------
     def create_experiment(self, name, artifact_location=None, tags=None) -> str:
@@ -152,5 +136,35 @@ class RestTrackingStore(TrackingStore):
     def log_outputs(self, run_id, models) -> None:
         self._call("log_outputs", run_id=run_id, models=[{"model_id": m, "step": s} for m, s in models])
 
-    def close(self) -> None:
-        self.http.close()
+    # --- logged models -----------------------------------------------------------------------------
+    def create_logged_model(self, experiment_id, name=None, source_run_id=None, tags=None, params=None,
+                            model_type=None) -> LoggedModel:
+        body = self._call("create_logged_model", experiment_id=str(experiment_id), name=name or None,
+                          source_run_id=source_run_id or None, model_type=model_type or None,
+                          tags=_tags(tags), params=_tags(params))
+        return LoggedModel.from_dict(body["model"])
+
+    def get_logged_model(self, model_id) -> LoggedModel:
+        return LoggedModel.from_dict(self._call("get_logged_model", model_id=model_id)["model"])
+
+    def search_logged_models(self, experiment_ids, filter_string=None, datasets=None, max_results=None,
+                             order_by=None, page_token=None) -> PagedList[LoggedModel]:
+        body = self._call("search_logged_models", experiment_ids=[str(e) for e in experiment_ids],
+                          filter=filter_string or None, datasets=list(datasets or []), max_results=max_results,
+                          order_by=list(order_by or []), page_token=page_token or None)
+        return PagedList([LoggedModel.from_dict(m) for m in body.get("models", ())], body.get("next_page_token"))
+
+    def finalize_logged_model(self, model_id, status) -> LoggedModel:
+        return LoggedModel.from_dict(self._call("finalize_logged_model", model_id=model_id, status=status)["model"])
+
+    def delete_logged_model(self, model_id) -> None:
+        self._call("delete_logged_model", model_id=model_id)
+
+    def set_logged_model_tags(self, model_id, tags) -> None:
+        self._call("set_logged_model_tags", model_id=model_id, tags=_tags(tags))
+
+    def delete_logged_model_tag(self, model_id, key) -> None:
+        self._call("delete_logged_model_tag", model_id=model_id, tag_key=key)
+
+    def log_logged_model_params(self, model_id, params) -> None:
+        self._call("log_logged_model_params", model_id=model_id, params=_tags(params))

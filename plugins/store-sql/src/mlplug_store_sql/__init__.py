@@ -1,1 +1,1 @@
-"""Tracking (and later registry) store on SQLAlchemy: sqlite, postgresql, mysql"""
+"""Tracking and model-registry stores on SQLAlchemy: sqlite, postgresql, mysql"""

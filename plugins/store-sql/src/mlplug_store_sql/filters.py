@@ -52,7 +52,7 @@ def compare(column: Any, op: str, value: Any) -> Any:
     raise ValueError(f"unsupported comparator {op}")  # mlplug.search only produces the ones above
 
 
-def _key_value_clause(table: sa.Table, owner: Any, c: Comparison) -> Any:
+def key_value_clause(table: sa.Table, owner: Any, c: Comparison) -> Any:
     """EXISTS on a (owner, key, value) table such as params, tags or experiment_tags."""
     has_key = [table.c[owner.name] == owner, table.c.key == c.key]
     if c.op == "IS NULL":
@@ -86,9 +86,9 @@ def run_clause(c: Comparison) -> Any:
     if c.kind == "metric":
         return _metric_clause(c)
     if c.kind == "param":
-        return _key_value_clause(schema.params, _runs.run_id, c)
+        return key_value_clause(schema.params, _runs.run_id, c)
     if c.kind == "tag":
-        return _key_value_clause(schema.tags, _runs.run_id, c)
+        return key_value_clause(schema.tags, _runs.run_id, c)
     if c.kind == "dataset":
         return _dataset_clause(c)
     return compare(RUN_ATTRIBUTES[c.key], c.op, c.value)
@@ -120,7 +120,7 @@ def run_ordering(query: sa.Select, orders: list[OrderBy]) -> sa.Select:
 
 def experiment_clause(c: Comparison) -> Any:
     if c.kind == "tag":
-        return _key_value_clause(schema.experiment_tags, _experiments.experiment_id, c)
+        return key_value_clause(schema.experiment_tags, _experiments.experiment_id, c)
     if c.key == "experiment_id":
         return _experiment_id_clause(c)
     return compare(EXPERIMENT_ATTRIBUTES[c.key], c.op, c.value)

@@ -16,7 +16,7 @@ from mlplug.errors import MlplugError
 from mlplug.uri import redact
 
 # The newest revision in migrations/versions; a test keeps the two in step.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 VERSION_TABLE = "alembic_version"
 SCRIPT_LOCATION = "mlplug_store_sql:migrations"
 _LOCK_NAME = "mlplug_store_sql_migrate"

@@ -1,4 +1,5 @@
-"""Hook implementation: `sqlite:`, `postgresql:` and `mysql:` tracking URIs open a SqlTrackingStore.
+"""Hook implementations: `sqlite:`, `postgresql:` and `mysql:` URIs open a SqlTrackingStore, and as a
+registry URI a SqlRegistryStore (the two share one database and its migrations).
 
 Importing this module is cheap; SQLAlchemy is imported only when a store is built.
 """
@@ -16,3 +17,12 @@ def mlplug_tracking_store(scheme: str, store_uri: str, artifact_uri: str | None)
     from mlplug_store_sql.store import SqlTrackingStore
 
     return SqlTrackingStore(store_uri, artifact_uri)
+
+
+@hookimpl
+def mlplug_registry_store(scheme: str, store_uri: str, tracking_uri: str | None):
+    if scheme not in SCHEMES:
+        return None
+    from mlplug_store_sql.registry import SqlRegistryStore
+
+    return SqlRegistryStore(store_uri, tracking_uri)

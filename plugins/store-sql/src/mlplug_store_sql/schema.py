@@ -1,8 +1,9 @@
 """The tables the store queries, as SQLAlchemy Core objects (the schema itself is made by migrations).
 
 This is the current shape; `migrations/versions/` holds the steps that build it, and a test checks the
-two agree. The model registry adds its tables (registered_models, model_versions, their tags and aliases)
-in a later migration and a sibling module on the same `metadata`; nothing here needs to change for it.
+two agree. The model registry's tables (registered_models, model_versions, their tags and aliases) are in
+the sibling module `registry_schema` on the same `metadata`; MLflow 3's logged models, which belong to
+tracking, are here.
 """
 from __future__ import annotations
 
@@ -147,4 +148,62 @@ run_model_outputs = sa.Table(
     sa.Column("run_id", RUN_ID, _run_fk(), primary_key=True),
     sa.Column("model_id", string(256), primary_key=True),
     sa.Column("step", sa.BigInteger, nullable=False),
+)
+
+
+# --- MLflow 3 logged models -----------------------------------------------------------------------
+MODEL_ID = string(64)
+
+logged_models = sa.Table(
+    "logged_models", metadata,
+    sa.Column("model_id", MODEL_ID, primary_key=True),
+    sa.Column("experiment_id", sa.Integer, sa.ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("name", string(500), nullable=False),
+    sa.Column("artifact_location", string(2000), nullable=False),
+    sa.Column("creation_timestamp", sa.BigInteger, nullable=False),
+    sa.Column("last_updated_timestamp", sa.BigInteger, nullable=False),
+    sa.Column("status", string(40), nullable=False),
+    sa.Column("status_message", long_text(8000), nullable=True),
+    sa.Column("model_type", string(500), nullable=True),
+    sa.Column("source_run_id", RUN_ID, nullable=True),
+    sa.Column("lifecycle_stage", string(32), nullable=False),
+    # Named here: the convention's name would pass PostgreSQL's 63-character limit.
+    sa.Index("ix_logged_models_experiment_lifecycle_created", "experiment_id", "lifecycle_stage",
+             "creation_timestamp"),
+)
+
+
+def _model_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("logged_models.model_id", ondelete="CASCADE")
+
+
+logged_model_tags = sa.Table(
+    "logged_model_tags", metadata,
+    sa.Column("model_id", MODEL_ID, _model_fk(), primary_key=True),
+    sa.Column("key", KEY, primary_key=True),
+    sa.Column("value", string(8000), nullable=False),
+)
+
+logged_model_params = sa.Table(
+    "logged_model_params", metadata,
+    sa.Column("model_id", MODEL_ID, _model_fk(), primary_key=True),
+    sa.Column("key", KEY, primary_key=True),
+    sa.Column("value", string(6000), nullable=False),
+)
+
+# Metrics logged with a model_id (the rows of `metrics` that name a model, copied as they are logged). No
+# foreign key: logging a metric never fails because of the model id it names.
+logged_model_metrics = sa.Table(
+    "logged_model_metrics", metadata,
+    sa.Column("model_id", MODEL_ID, nullable=False),
+    sa.Column("run_id", RUN_ID, nullable=False),
+    sa.Column("key", KEY, nullable=False),
+    sa.Column("value", sa.Double, nullable=False),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("step", sa.BigInteger, nullable=False),
+    sa.Column("is_nan", sa.Boolean, nullable=False),
+    sa.Column("dataset_name", string(500), nullable=True),
+    sa.Column("dataset_digest", string(36), nullable=True),
+    sa.PrimaryKeyConstraint("model_id", "key", "step", "timestamp", "value", "is_nan", "run_id"),
 )

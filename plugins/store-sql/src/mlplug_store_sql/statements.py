@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 import sqlalchemy as sa
 
-from mlplug_store_sql import schema
+from mlplug_store_sql import registry_schema, schema
 from mlplug_store_sql.raw import Cursor
 
 # The module whose `insert()` supports ON CONFLICT / ON DUPLICATE KEY, by dialect name (imported on use).
@@ -39,6 +39,12 @@ class Statements:
         self.insert_model_inputs = self.insert_ignore(schema.run_model_inputs)
         self.upsert_model_outputs = self.upsert(schema.run_model_outputs, ("step",))
         self.insert_experiment_ignore = self.insert_ignore(schema.experiments)
+        self.insert_model_metrics = self.insert_ignore(schema.logged_model_metrics)
+        self.upsert_logged_model_tags = self.upsert(schema.logged_model_tags, ("value",))
+        self.insert_logged_model_params = self.insert_ignore(schema.logged_model_params)
+        self.upsert_registered_model_tags = self.upsert(registry_schema.registered_model_tags, ("value",))
+        self.upsert_model_version_tags = self.upsert(registry_schema.model_version_tags, ("value",))
+        self.upsert_aliases = self.upsert(registry_schema.registered_model_aliases, ("version",))
         if self.mysql:
             self._insert_latest = self.insert_ignore(schema.latest_metrics)
             self._update_latest = _conditional_latest_update()

@@ -8,12 +8,10 @@ runs loads the params, tags, metrics and inputs of the whole page with one query
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-import time
 import uuid
-from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
@@ -22,24 +20,23 @@ from mlplug import paging, validation
 from mlplug.contracts.tracking import TrackingStore, now_ms
 from mlplug.entities import (DatasetInput, Experiment, LifecycleStage, Metric, PagedList, Param, Run, RunData,
                              RunInfo, RunStatus, RunTag, ViewType)
-from mlplug.errors import AlreadyExists, InvalidParameter, InvalidState, MlplugError, NotFound
+from mlplug.errors import AlreadyExists, InvalidParameter, InvalidState, NotFound
 from mlplug.search import parse_filter, parse_order_by
 from mlplug.uri import join, redact, split_scheme
 from mlplug_store_sql import filters, rows, schema
-from mlplug_store_sql.engine import READ_ONLY, create_engine, is_memory
+from mlplug_store_sql.database import Database
+from mlplug_store_sql.database import chunks as _chunks
+from mlplug_store_sql.downsample import MetricBucketsMixin
 from mlplug_store_sql.filters import RUN_NAME_TAG
-from mlplug_store_sql.migrate import ensure_schema
+from mlplug_store_sql.ids import experiment_id as _experiment_id
+from mlplug_store_sql.ids import experiment_ids as _experiment_ids
+from mlplug_store_sql.logged_models import LoggedModelsMixin
 from mlplug_store_sql.names import generate_run_name
-from mlplug_store_sql.raw import Compiler, Cursor, write_transaction
-from mlplug_store_sql.statements import Statements
+from mlplug_store_sql.raw import Cursor
 
-T = TypeVar("T")
 ACTIVE, DELETED = LifecycleStage.ACTIVE, LifecycleStage.DELETED
 DEFAULT_EXPERIMENT_ID = 0
 DEFAULT_EXPERIMENT_NAME = "Default"
-_CHUNK = 500  # ids per IN (...) list, well below every backend's bind-parameter limit
-_ATTEMPTS = 3  # tries of a write transaction that hit a deadlock or serialization failure
-_MAX_EXPERIMENT_ID = 2**31 - 1
 
 _E, _ET, _R = schema.experiments.c, schema.experiment_tags.c, schema.runs.c
 _P, _T, _M, _LM = schema.params.c, schema.tags.c, schema.metrics.c, schema.latest_metrics.c
@@ -97,11 +94,6 @@ _BULK_HISTORY = (sa.select(*_METRIC_COLUMNS)
                  .order_by(_M.run_id, *_HISTORY_ORDER))
 
 
-def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i:i + _CHUNK]
-
-
 def _spread(steps: list[int], n: int) -> set[int]:
     """`n` of the sorted `steps`, evenly spaced, always keeping the first and (for n > 1) the last."""
     if len(steps) <= n:
@@ -112,33 +104,12 @@ def _spread(steps: list[int], n: int) -> set[int]:
     return {steps[round(i * last / (n - 1))] for i in range(n)}
 
 
-def _is_transient(err: sa.exc.DBAPIError) -> bool:
-    """A deadlock or serialization failure, which succeeds when the transaction is run again."""
-    orig = err.orig
-    if (getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)) in ("40001", "40P01"):
-        return True
-    args = getattr(orig, "args", ())
-    return bool(args) and args[0] in (1205, 1213)  # MySQL: lock wait timeout, deadlock
-
-
 def _artifact_root(artifact_uri: str | None) -> str:
     if not artifact_uri:
         return os.path.abspath("mlartifacts")
     if not split_scheme(artifact_uri)[0]:
         return os.path.abspath(artifact_uri)
     return artifact_uri.rstrip("/")
-
-
-def _experiment_id(value: Any) -> int:
-    """The integer id of `value`; ids that cannot exist here raise NotFound."""
-    text = str(value).strip()
-    if text.isdigit() and int(text) <= _MAX_EXPERIMENT_ID:
-        return int(text)
-    raise NotFound(f"No Experiment with id={value} exists")
-
-
-def _experiment_ids(values: Iterable[Any]) -> list[int]:
-    return [int(v) for v in (str(x).strip() for x in values) if v.isdigit() and int(v) <= _MAX_EXPERIMENT_ID]
 
 
 def _not_active(what: str, ident: Any, stage: str) -> InvalidParameter:
@@ -151,65 +122,20 @@ def _experiment_tag_rows(tags: dict[str, str] | None) -> list[dict[str, str]]:
             for k, v in (tags or {}).items()]
 
 
-class SqlTrackingStore(TrackingStore):
+class SqlTrackingStore(MetricBucketsMixin, LoggedModelsMixin, Database, TrackingStore):
     """Tracking store in a SQL database; `artifact_uri` is the root for new experiments' artifacts."""
 
+    what = "tracking database"
+
     def __init__(self, store_uri: str, artifact_uri: str | None = None):
-        self.store_uri = store_uri
         self.artifact_root = _artifact_root(artifact_uri)
-        self._engine = create_engine(store_uri)
-        self._reader = self._engine.execution_options(**{READ_ONLY: True})
-        self._sql = Statements(self._engine.dialect.name)
-        self._compiler = Compiler(self._engine.dialect)
-        try:
-            ensure_schema(self._engine, store_uri)
-            self._ensure_default_experiment()
-        except sa.exc.OperationalError as err:
-            raise MlplugError(f"Cannot open the tracking database {redact(store_uri)}: {str(err.orig).strip()}\n"
-                              "Check that the database server is running and the URI is right.",
-                              "TEMPORARILY_UNAVAILABLE") from None
-        if not is_memory(self._engine.url):
-            self._engine.dispose()  # leave nothing open for a forked worker to inherit
+        super().__init__(store_uri)
 
     def __repr__(self) -> str:
         return f"SqlTrackingStore({redact(self.store_uri)!r}, artifact_root={self.artifact_root!r})"
 
-    @property
-    def engine(self) -> sa.Engine:
-        return self._engine
-
-    def close(self) -> None:
-        self._engine.dispose()
-
-    # --- transactions ----------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[Connection]:
-        """A read-only transaction: one snapshot for all of its queries."""
-        with self._reader.connect() as conn, conn.begin():
-            yield conn
-
-    def _cursor(self, conn: Connection) -> Cursor:
-        """The raw cursor of `conn`'s transaction, for the hot statements."""
-        return Cursor.of(conn, self._compiler)
-
-    def _write(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(conn, *args)` in one write transaction, again if it hit a deadlock."""
-        return self._retrying(self._engine.begin, fn, *args)
-
-    def _write_raw(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run `fn(cursor, *args)` in one write transaction straight on the driver (the hot writes)."""
-        return self._retrying(lambda: write_transaction(self._engine, self._compiler), fn, *args)
-
-    def _retrying(self, transaction: Callable[[], Any], fn: Callable[..., T], *args: Any) -> T:
-        for attempt in range(1, _ATTEMPTS + 1):
-            try:
-                with transaction() as handle:
-                    return fn(handle, *args)
-            except sa.exc.DBAPIError as err:
-                if attempt == _ATTEMPTS or not _is_transient(err):
-                    raise
-                time.sleep(0.01 * attempt)
-        raise AssertionError("unreachable")
+    def _prepare(self) -> None:
+        self._ensure_default_experiment()
 
     def _ensure_default_experiment(self) -> None:
         with self._read() as conn:
@@ -494,8 +420,10 @@ class SqlTrackingStore(TrackingStore):
     def _log_metric(self, cur: Cursor, row: dict) -> None:
         if cur.execute(self._sql.insert_metric_if_active, row) == 0:
             self._active_run(cur, row["run_id"])  # raises, unless the point was simply logged before
-            return
-        self._sql.update_latest(cur, [row])
+        else:
+            self._sql.update_latest(cur, [row])
+        if row["model_id"]:
+            cur.executemany(self._sql.insert_model_metrics, [row])
 
     def log_param(self, run_id: str, param: Param) -> None:
         validation.batch((), (param,), ())
@@ -549,6 +477,9 @@ class SqlTrackingStore(TrackingStore):
 
     def _write_metrics(self, cur: Cursor, metric_rows: Sequence[dict]) -> None:
         cur.executemany(self._sql.insert_metrics, metric_rows)
+        model_rows = [r for r in metric_rows if r["model_id"]]
+        if model_rows:  # metrics of a logged model: also kept by model (points already logged included)
+            cur.executemany(self._sql.insert_model_metrics, model_rows)
         latest: dict[str, tuple[tuple, dict]] = {}  # key -> (rank, row)
         rank = rows.latest_rank
         for r in metric_rows:

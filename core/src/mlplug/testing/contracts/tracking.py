@@ -28,6 +28,8 @@ import pytest
 
 from mlplug.entities import DatasetInput, LifecycleStage, Metric, Param, RunInfo, RunStatus, RunTag, ViewType
 from mlplug.errors import AlreadyExists, InvalidParameter, InvalidState, NotFound
+from mlplug.testing.contracts.logged_models import LoggedModelContract
+from mlplug.testing.contracts.metric_buckets import MetricBucketsContract
 
 RUN_NAME_TAG = "mlflow.runName"
 UNKNOWN_EXPERIMENT_ID = "987654321"
@@ -47,8 +49,9 @@ def _names(runs) -> list[str]:
     return [r.info.run_name for r in runs]
 
 
-class TrackingStoreContract:
-    """Plain pytest tests; subclasses provide the `store` fixture."""
+class TrackingStoreContract(LoggedModelContract, MetricBucketsContract):
+    """Plain pytest tests; subclasses provide the `store` fixture. MLflow 3's logged models and bucketed
+    metric history are part of the contract (`mlplug.testing.contracts.logged_models`, `.metric_buckets`)."""
 
     @pytest.fixture
     def store(self):

@@ -1,0 +1,1 @@
+"""mlplug models: serve, predict, prepare-env, generate-dockerfile, build-docker; the scoring server."""

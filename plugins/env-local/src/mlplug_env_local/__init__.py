@@ -1,0 +1,1 @@
+"""--env-manager local: the current interpreter, with nothing built or installed."""

@@ -1,0 +1,1 @@
+"""--env-manager uv: the virtualenv manager's isolated, cached environments, always built with uv."""

@@ -1,0 +1,1 @@
+"""mlplug-ui: the web UI served by `mlplug server` and `mlplug ui`."""
