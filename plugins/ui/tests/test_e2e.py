@@ -260,7 +260,8 @@ def test_preview_artifacts(ui_server, demo, page, screenshot):
     tree.get_by_role("treeitem", name=re.compile("^plot.png")).click()
     image = page.get_by_role("img", name="Image artifact plot.png")
     expect(image).to_be_visible()
-    assert page.evaluate("(img) => img.naturalWidth", image.element_handle()) == 40
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert page.evaluate("(img) => img.naturalWidth", image.element_handle()) == 40  # the PNG decoded
 
     tree.get_by_role("treeitem", name="model").click()
     tree.get_by_role("treeitem", name=re.compile("^MLmodel")).click()

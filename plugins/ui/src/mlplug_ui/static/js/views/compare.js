@@ -50,6 +50,11 @@ export class ComparePage {
     }));
     this.renderSummary();
     this.show(this.route, true);
+    const ids = [...new Set(this.runs.map((r) => r.info.experiment_id))];
+    const found = await Promise.all(ids.map((experiment_id) => api.get("experiments/get", { experiment_id })
+      .then(({ experiment }) => experiment, () => null)));
+    this.experimentNames = Object.fromEntries(found.filter(Boolean).map((e) => [e.experiment_id, e.name]));
+    this.renderSummary();
   }
 
   update(route) {
@@ -71,7 +76,8 @@ export class ComparePage {
       h("th", { scope: "row" }, h("span", { class: "swatch", style: { background: r.color }, "aria-hidden": "true" }),
         h("a", { href: href(["run", r.id]) }, r.label)),
       h("td", null, statusBadge(r.info.status)), h("td", null, formatTime(r.info.start_time)),
-      h("td", null, h("a", { href: href(["runs"], { e: r.info.experiment_id }) }, r.info.experiment_id)))), { class: "grid compare-runs" }));
+      h("td", null, h("a", { href: href(["runs"], { e: r.info.experiment_id }) },
+        this.experimentNames?.[r.info.experiment_id] ?? r.info.experiment_id)))), { class: "grid compare-runs" }));
   }
 
   show(route, initial) {

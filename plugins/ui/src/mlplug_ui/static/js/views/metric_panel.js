@@ -76,7 +76,7 @@ export class MetricPanel {
 
   destroy() {
     this.chart.destroy();
-    this.abort?.abort();
+    this.loads = -1; // answers still on their way are dropped
   }
 
   update(query) {
@@ -139,9 +139,7 @@ export class MetricPanel {
   }
 
   async load() {
-    this.abort?.abort();
-    const abort = new AbortController();
-    this.abort = abort;
+    const load = (this.loads = (this.loads || 0) + 1); // a later load (or destroy) makes this one stale
     const s = this.settings;
     const pairs = [];
     for (const run of this.runs) for (const key of s.metrics) if (this.keys.includes(key)) pairs.push({ run, key });
@@ -151,7 +149,7 @@ export class MetricPanel {
     const buckets = bucketCount();
     try {
       const results = await Promise.all(pairs.map(({ run, key }) => fetchHistory(historyRequest(run.run_id, key, s, buckets))));
-      if (abort.signal.aborted) return;
+      if (load !== this.loads) return;
       this.data = pairs.map((p, i) => ({ ...p, history: results[i] }));
       const points = results.reduce((n, r) => n + (r.count || 0), 0);
       this.status.textContent = pairs.length
@@ -159,7 +157,7 @@ export class MetricPanel {
         : "";
       this.draw();
     } catch (err) {
-      if (err.name === "AbortError") return;
+      if (load !== this.loads) return;
       this.alert.show(errorMessage(err));
       this.status.textContent = "";
     }
