@@ -7,8 +7,9 @@ renamed into place, so readers never see half-written files; a rename replaces a
 name rather than following it.
 
 Copies of local files are the common case (the Python API and `mlplug artifacts log-artifacts` logging
-straight into a directory), so they take the kernel's cheapest path: `copy_file_range` for large files,
-one read and one write for small ones, and, for a whole tree (`log_files`), each destination directory
+straight into a directory), so they take the kernel's cheapest path: `sendfile` for large files (as
+`shutil.copyfile` does; `copy_file_range` measured slower on ext4 here), one read and one write for
+small ones, and, for a whole tree (`log_files`), each destination directory
 checked once instead of once per file.
 """
 from __future__ import annotations
@@ -173,10 +174,11 @@ def _copy_file(src: BinaryIO, fd: int) -> None:
     if size <= _SMALL:
         _write_all(fd, src.read())
         return
+    offset = 0
     try:
-        while os.copy_file_range(src.fileno(), fd, 1 << 30):
-            pass
-    except (AttributeError, OSError):  # no copy_file_range here, or not between these filesystems
+        while sent := os.sendfile(fd, src.fileno(), offset, 1 << 30):
+            offset += sent
+    except (AttributeError, OSError):  # no sendfile to a file here (not Linux)
         os.lseek(fd, 0, os.SEEK_SET)
         os.ftruncate(fd, 0)
         src.seek(0)
