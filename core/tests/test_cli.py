@@ -189,3 +189,10 @@ def test_version(cli_runner):
     result = cli_runner.invoke(["--version"])
 
     assert (result.exit_code, result.stdout) == (0, f"mlplug {version('mlplug-core')}\n")
+
+
+def test_usage_errors_are_one_line_naming_the_commands_help(cli_runner):
+    result = cli_runner.invoke(["plugins", "--no-such-option"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "Error: No such option '--no-such-option'. (see 'mlplug plugins --help')"]

@@ -17,6 +17,7 @@ import base64
 import http.client
 import io
 import json
+import logging
 import os
 import random
 import ssl
@@ -28,6 +29,8 @@ from urllib.parse import unquote, urlencode, urlsplit
 
 from mlplug import config
 from mlplug.errors import MlplugError, error_from_response
+
+_log = logging.getLogger("mlplug.http")
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # Codes that arrive with a retryable status (500) but describe the data, not a hiccup: asking again
@@ -307,12 +310,13 @@ class HttpClient:
                     raise HttpConnectionError(
                         f"Could not get a response from {url} after {attempt} attempt(s): {type(err).__name__}: "
                         f"{err}. Check that the server is running and that the tracking URI is right.") from None
-                time.sleep(self.settings.backoff(attempt))
+                _wait(self.settings.backoff(attempt), attempt, attempts, url, f"{type(err).__name__}: {err}")
                 continue
             if attempt >= attempts or not _worth_retrying(response):
                 return response
             response.close()
-            time.sleep(_retry_after(response) or self.settings.backoff(attempt))
+            _wait(_retry_after(response) or self.settings.backoff(attempt), attempt, attempts, url,
+                  f"HTTP {response.status}")
 
     def _send(self, method: str, target: str, url: str, body, start: int | None, headers: dict[str, str],
               stream: bool) -> Response:
@@ -365,6 +369,14 @@ def _query_string(query: Mapping[str, Any] | None) -> str:
             if item is not None:
                 pairs.append((key, ("true" if item else "false") if isinstance(item, bool) else str(item)))
     return "?" + urlencode(pairs) if pairs else ""
+
+
+def _wait(seconds: float, attempt: int, attempts: int, url: str, why: str) -> None:
+    """Sleep before the next attempt, saying so on stderr: a client waiting out its retries in silence
+    looks hung (the default settings wait minutes for a server that is down)."""
+    _log.warning("No answer from %s (%s); retrying in %.0f s (attempt %d of %d; "
+                 "MLPLUG_HTTP_REQUEST_MAX_RETRIES sets how many).", url, why, seconds, attempt + 1, attempts)
+    time.sleep(seconds)
 
 
 def _worth_retrying(response: Response) -> bool:

@@ -71,8 +71,10 @@ def test_a_model_that_cannot_be_loaded_is_one_error_line(cli_runner, models, tmp
 
 def test_bad_option_values_are_one_error_line(cli_runner, models):
     result = cli_runner.invoke(["models", "serve", "-m", str(models["iris"]), "-p", "99999"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # click's (and MLflow's) status for a usage error
     assert result.stderr.startswith("Error: Invalid value for '-p' / '--port'")
+    assert result.stderr.rstrip().endswith("(see 'mlplug models serve --help')")
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_prepare_env_local_builds_nothing(cli_runner, models):

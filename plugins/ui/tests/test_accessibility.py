@@ -136,3 +136,28 @@ def test_the_skip_link_moves_focus_to_the_content(ui_server, page):
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
     assert page.url.endswith("#/experiments")
+
+
+def test_runs_of_several_experiments_scroll_inside_their_table(ui_server, demo, page, screenshot):
+    other = demo.client.create_experiment("a-second-experiment-with-a-rather-long-name")
+    run = demo.client.create_run(other, run_name="a-run-in-the-second-experiment-with-a-long-name")
+    demo.client.set_terminated(run.info.run_id, "FINISHED")
+    cols = ",".join([f"params:{k}" for k in ("epochs", "lr", "model")] + ["metrics:accuracy", "metrics:loss", "tags:team",
+                                                                         "tags:mlflow.source.name", "tags:mlflow.source.type"])
+    page.goto(f"{ui_server.url}/#/runs?e={demo.experiment_id},{other}&cols={cols}")
+    _settle(page)
+    expect(page.locator("table.runs tbody tr")).to_have_count(6)
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"page is {widths[0]}px wide in a {widths[1]}px window"
+    wrap = page.locator(".runs-table-wrap")
+    assert wrap.evaluate("el => getComputedStyle(el).overflowX") == "auto"
+    badge = page.locator("table.runs .badge", has_text="FINISHED").first
+    lines = badge.evaluate("el => el.getClientRects().length === 1 && el.getBoundingClientRect().height"
+                           " < 2 * parseFloat(getComputedStyle(el).lineHeight || 16)")
+    assert badge.evaluate("el => getComputedStyle(el).whiteSpace") == "nowrap"
+    assert lines, "the FINISHED badge wraps"
+    user = page.locator("table.runs tbody td", has_text="unknown").first
+    one_line = "el => { const r = document.createRange(); r.selectNodeContents(el); return r.getClientRects().length === 1; }"
+    assert user.evaluate(one_line), "the User column breaks 'unknown' mid-word"
+    expect(page.locator("table.runs tbody tr", has_text="epsilon")).to_contain_text("ui-demo-")  # names, not ids
+    screenshot(page, "11-runs-of-several-experiments")

@@ -213,6 +213,9 @@ def test_compare_two_runs(ui_server, demo, page, screenshot):
     expect(page).to_have_url(re.compile(r"#/compare\?runs="))
     expect(page.get_by_role("heading", level=1)).to_have_text("Compare 2 runs")
     diff = page.locator("table.diff").first
+    for table in (diff, page.locator("table.diff").nth(1)):  # params and latest metrics: one linked header per run
+        assert table.locator("thead th").all_inner_texts() == ["Name", "alpha", "beta"]
+        expect(table.locator("thead th a", has_text="beta")).to_have_attribute("href", f"#/run/{demo.runs['beta']}")
     expect(diff.locator("tr.differs", has_text="lr")).to_contain_text("0.01")
     expect(diff.locator("tr.differs", has_text="model")).to_contain_text("mlp")
     screenshot(page, "06-compare-table")
@@ -326,3 +329,33 @@ def test_back_and_forward_walk_through_the_views(ui_server, demo, page):
     page.go_forward()
     page.go_forward()
     expect(page.locator(".chart")).to_have_attribute("data-state", "drawn")
+
+
+def test_links_the_mlflow_client_prints_open_here(ui_server, demo, page):
+    run_id = demo.runs["beta"]
+    page.goto(f"{ui_server.url}/#/experiments/{demo.experiment_id}/runs/{run_id}")
+    expect(page).to_have_url(re.compile(rf"#/run/{run_id}$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("beta")
+    page.goto(f"{ui_server.url}/#/experiments/{demo.experiment_id}")
+    expect(page).to_have_url(re.compile(rf"#/runs\?e={demo.experiment_id}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(demo.experiment_name)
+    page.goto(f"{ui_server.url}/#/models/{demo.model_name}/versions/{demo.version}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(demo.model_name)
+
+
+def test_scatter_defaults_to_a_varying_axis_with_titles(ui_server, demo, page, screenshot):
+    from mlplug.entities import Metric, Param
+
+    experiment_id = demo.client.create_experiment("scatter-close-values")
+    ids = []
+    for i, rmse in enumerate([54.1512, 54.1449, 54.1387]):
+        run_id = demo.client.create_run(experiment_id, run_name=f"s{i}").info.run_id
+        demo.client.log_batch(run_id, metrics=[Metric("rmse", rmse, 1_700_000_000_000, 0)],
+                              params=[Param("a_fixed", "same"), Param("depth", str(3 + i))])
+        ids.append(run_id)
+    page.goto(f"{ui_server.url}/#/compare?runs={','.join(ids)}&tab=scatter")
+    expect(page.get_by_label("X axis")).to_have_value("params:depth")  # not a_fixed, which is the same for all
+    expect(page.get_by_label("Y axis")).to_have_value("metrics:rmse")
+    expect(page.locator("canvas[role=img]")).to_have_attribute(
+        "aria-label", "Scatter plot of the compared runs: rmse against depth")
+    screenshot(page, "10-compare-scatter-close-values")

@@ -101,3 +101,12 @@ def test_filter_identifiers_and_values(run):
                                       (90_061_000, "1d 1h 1m")])
 def test_durations(run, ms, text):
     assert run("format.js", "m.formatDuration(args[0])", ms) == text
+
+
+def test_tick_labels_take_their_decimals_from_the_step(run):
+    labels = run("charts/scale.js", "m.tickLabels(m.linearTicks(54.138, 54.152, 5))")
+    assert labels == ["54.140", "54.145", "54.150"]  # a step of 0.005: three decimals, never "54.14, 54.14"
+    assert run("charts/scale.js", "m.tickLabels([0, 0.5, 1, 1.5])") == ["0.0", "0.5", "1.0", "1.5"]
+    assert run("charts/scale.js", "m.tickLabels([1000, 2000, 3000])") == ["1000", "2000", "3000"]
+    assert run("charts/scale.js", "m.tickLabels([1e-4, 1.5e-4, 2e-4])") == ["1.0e-4", "1.5e-4", "2.0e-4"]
+    assert run("charts/scale.js", "m.tickLabels([1000000, 1000100, 1000200])") == ["1.0000e+6", "1.0001e+6", "1.0002e+6"]

@@ -75,6 +75,10 @@ def main() -> None:
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
+    except click.UsageError as err:  # one line for every command: what is wrong, and where help is
+        where = err.ctx.command_path if err.ctx is not None else "mlplug"
+        click.echo(f"Error: {err.format_message()} (see '{where} --help')", err=True)
+        sys.exit(err.exit_code)
     except click.ClickException as err:
         err.show()
         sys.exit(err.exit_code)

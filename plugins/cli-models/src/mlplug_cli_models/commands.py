@@ -12,17 +12,6 @@ def _env(name: str) -> list[str]:
     return [f"MLPLUG_{name}", f"MLFLOW_{name}"]
 
 
-class _OneLineErrors(click.Command):
-    """Bad options print one `Error: ...` line (no usage block) and exit with status 1. Help is only
-    `--help`: `-h` is --host, as in MLflow."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as err:
-            raise click.ClickException(f"{err.format_message()} (see 'mlplug models {self.name} --help')") from None
-
-
 model_uri_option = click.option(
     "-m", "--model-uri", required=True, metavar="URI",
     help="The model: a local directory, file://, runs:/<run_id>/<path>, models:/<name>/<version>, "
@@ -38,7 +27,7 @@ def models() -> None:
     """Serve MLflow-format models, predict with them, and package them as Docker images."""
 
 
-@models.command("serve", cls=_OneLineErrors, context_settings={"help_option_names": ["--help"]})
+@models.command("serve", context_settings={"help_option_names": ["--help"]})
 @model_uri_option
 @click.option("-p", "--port", envvar=_env("PORT"), default=5000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on.")
@@ -67,7 +56,7 @@ def serve(model_uri: str, port: int, host: str, workers: int, timeout: int, env_
         raise click.ClickException(str(err)) from None
 
 
-@models.command("predict", cls=_OneLineErrors, context_settings={"help_option_names": ["--help"]})
+@models.command("predict", context_settings={"help_option_names": ["--help"]})
 @model_uri_option
 @click.option("-i", "--input-path", type=click.Path(dir_okay=False), metavar="FILE",
               help="File with the input (the /invocations JSON payload, or CSV); default: standard input.")
@@ -100,7 +89,7 @@ def predict(model_uri: str, input_path: str | None, output_path: str | None, con
         raise MlplugError(" ".join(err.message.split()), err.error_code) from None
 
 
-@models.command("prepare-env", cls=_OneLineErrors, context_settings={"help_option_names": ["--help"]})
+@models.command("prepare-env", context_settings={"help_option_names": ["--help"]})
 @model_uri_option
 @env_manager_option
 def prepare_env(model_uri: str, env_manager: str) -> None:
@@ -114,7 +103,7 @@ def prepare_env(model_uri: str, env_manager: str) -> None:
         click.echo(f"Environment ready: {env.python}")
 
 
-@models.command("generate-dockerfile", cls=_OneLineErrors, context_settings={"help_option_names": ["--help"]})
+@models.command("generate-dockerfile", context_settings={"help_option_names": ["--help"]})
 @model_uri_option
 @click.option("-d", "--output-directory", default="mlplug-dockerfile", show_default=True, metavar="DIR",
               help="Directory to write the Dockerfile and its build context to.")
@@ -126,7 +115,7 @@ def generate_dockerfile(model_uri: str, output_directory: str) -> None:
     click.echo(f"Wrote the Dockerfile and build context to {output_directory}")
 
 
-@models.command("build-docker", cls=_OneLineErrors, context_settings={"help_option_names": ["--help"]})
+@models.command("build-docker", context_settings={"help_option_names": ["--help"]})
 @model_uri_option
 @click.option("-n", "--name", default="mlplug-pyfunc-servable", show_default=True, help="Name of the image.")
 def build_docker(model_uri: str, name: str) -> None:

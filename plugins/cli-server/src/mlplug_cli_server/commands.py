@@ -12,16 +12,6 @@ def _env(name: str) -> list[str]:
     return [f"MLPLUG_{name}", f"MLFLOW_{name}"]
 
 
-class _OneLineErrors(click.Command):
-    """Bad options print one `Error: ...` line (no usage block) and exit with status 1."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as err:
-            raise click.ClickException(f"{err.format_message()} (see 'mlplug {self.name} --help')") from None
-
-
 def _options(fn):
     options = [
         click.option("--backend-store-uri", envvar=_env("BACKEND_STORE_URI"), default="sqlite:///mlplug.db",
@@ -86,14 +76,14 @@ def missing_ui_hint(host=None) -> str | None:
     return "The web UI is not installed, so only the REST API is served; install it with: pip install mlplug-ui"
 
 
-@click.command("server", cls=_OneLineErrors, context_settings={"help_option_names": ["--help"]})
+@click.command("server", context_settings={"help_option_names": ["--help"]})
 @_options
 def server(**options) -> None:
     """Run the tracking server: MLflow's REST API, the artifact proxy, on gunicorn."""
     _run("server", **options)
 
 
-@click.command("ui", cls=_OneLineErrors, context_settings={"help_option_names": ["--help"]})
+@click.command("ui", context_settings={"help_option_names": ["--help"]})
 @_options
 def ui(**options) -> None:
     """Run the tracking server for local use (same options as 'mlplug server')."""

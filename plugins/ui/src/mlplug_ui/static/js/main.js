@@ -19,10 +19,24 @@ const VIEWS = [
   { name: "version", nav: "models", match: (s) => s.length === 4 && s[0] === "models" && s[2] === "versions", View: VersionPage },
 ];
 
+// Addresses the MLflow client prints (`#/experiments/<id>/runs/<run_id>`, `#/experiments/<id>`), mapped to
+// ours so its links open here. Registry links (`#/models/<name>[/versions/<v>]`) already match our routes.
+const ALIASES = [
+  { match: (s) => s.length === 4 && s[0] === "experiments" && s[2] === "runs", to: (s) => [["run", s[3]], {}] },
+  { match: (s) => s.length === 3 && s[0] === "experiments" && s[2] === "runs", to: (s) => [["runs"], { e: s[1] }] },
+  { match: (s) => s.length === 2 && s[0] === "experiments", to: (s) => [["runs"], { e: s[1] }] },
+];
+
 let current = null;
 let first = true;
 
 function show(route) {
+  const alias = ALIASES.find((a) => a.match(route.segments));
+  if (alias) {
+    const [segments, query] = alias.to(route.segments);
+    navigate(segments, query, { replace: true });
+    return;
+  }
   const main = document.getElementById("main");
   const entry = VIEWS.find((v) => v.match(route.segments));
   if (!entry) {

@@ -89,6 +89,21 @@ export function formatAxisValue(v) {
   return String(Number(v.toPrecision(4)));
 }
 
+// Labels for evenly spaced ticks: as many decimals as the step needs, so neighbouring labels always differ
+// (0.01 apart → two decimals even when the values are near 54, where four significant digits would not do).
+export function tickLabels(ticks) {
+  if (ticks.length < 2) return ticks.map(formatAxisValue);
+  const step = Math.abs(ticks[1] - ticks[0]);
+  const largest = Math.max(...ticks.map(Math.abs));
+  const stepPower = Math.floor(Math.log10(step) + 1e-9);
+  if (largest !== 0 && (largest < 1e-3 || largest >= 1e6)) {
+    const digits = Math.min(15, Math.max(1, Math.floor(Math.log10(largest)) - stepPower));
+    return ticks.map((v) => (v === 0 ? "0" : v.toExponential(digits)));
+  }
+  const decimals = Math.min(15, Math.max(0, -stepPower));
+  return ticks.map((v) => (Math.abs(v) < step * 1e-9 ? 0 : v).toFixed(decimals));
+}
+
 // Which x-axis a chart shows, with its ticks and labels.
 export const X_AXES = {
   step: { label: "Step", ticks: linearTicks, format: (v) => formatAxisValue(v), tooltip: (v) => `step ${v}` },

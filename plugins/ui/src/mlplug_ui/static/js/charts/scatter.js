@@ -2,9 +2,9 @@
 
 import { h } from "../dom.js";
 import { formatNumber } from "../format.js";
-import { fitCanvas, formatAxisValue, GRID, INK, linearScale, linearTicks, MUTED } from "./scale.js";
+import { fitCanvas, GRID, INK, linearScale, linearTicks, MUTED, tickLabels } from "./scale.js";
 
-const M = { top: 12, right: 16, bottom: 44, left: 64 };
+const M = { top: 12, right: 16, bottom: 44, left: 84 };
 
 // Values of one axis: numbers when every value parses as one, else categories in first-seen order.
 export function axisValues(values) {
@@ -18,6 +18,7 @@ export function axisValues(values) {
 export class ScatterChart {
   constructor({ height = 320, label = "Scatter plot" } = {}) {
     this.height = height;
+    this.label = label;
     this.canvas = h("canvas", { role: "img", "aria-label": label });
     this.tooltip = h("div", { class: "chart-tooltip", hidden: true, role: "status" });
     this.el = h("div", { class: "chart" }, h("div", { class: "chart-canvas" }, this.canvas, this.tooltip));
@@ -39,6 +40,7 @@ export class ScatterChart {
     this.yLabel = yLabel;
     this.x = axisValues(runs.map((r) => r.x));
     this.y = axisValues(runs.map((r) => r.y));
+    this.canvas.setAttribute("aria-label", `${this.label}: ${yLabel || "?"} against ${xLabel || "?"}`);
     this.draw();
   }
 
@@ -70,24 +72,37 @@ export class ScatterChart {
     ctx.font = "12px system-ui, sans-serif";
     ctx.strokeStyle = GRID;
     ctx.fillStyle = MUTED;
-    const ticks = (axis, a, b, n) => (axis.numeric ? linearTicks(a, b, n) : axis.categories.map((_c, i) => i));
-    const label = (axis, v) => (axis.numeric ? formatAxisValue(v) : String(axis.categories[v]).slice(0, 14));
+    // Tick positions and their labels; numeric labels get the decimals their step needs.
+    const ticks = (axis, a, b, n) => {
+      if (!axis.numeric) return axis.categories.map((c, i) => [i, String(c).slice(0, 14)]);
+      const ts = linearTicks(a, b, n);
+      const labels = tickLabels(ts);
+      return ts.map((t, i) => [t, labels[i]]);
+    };
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
-    for (const t of ticks(this.y, y0, y1, 5)) {
+    for (const [t, text] of ticks(this.y, y0, y1, 5)) {
       const py = Math.round(y(t)) + 0.5;
       ctx.beginPath(); ctx.moveTo(left, py); ctx.lineTo(right, py); ctx.stroke();
-      ctx.fillText(label(this.y, t), left - 6, py);
+      ctx.fillText(text, left - 6, py);
     }
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
-    for (const t of ticks(this.x, x0, x1, Math.max(2, Math.floor((right - left) / 100)))) {
+    for (const [t, text] of ticks(this.x, x0, x1, Math.max(2, Math.floor((right - left) / 100)))) {
       const px = Math.round(x(t)) + 0.5;
       ctx.beginPath(); ctx.moveTo(px, top); ctx.lineTo(px, bottom); ctx.stroke();
-      ctx.fillText(label(this.x, t), px, bottom + 6);
+      ctx.fillText(text, px, bottom + 6);
     }
+    // Axis titles: the chosen param or metric of each axis.
     ctx.fillStyle = INK;
+    ctx.font = "600 12px system-ui, sans-serif";
     ctx.fillText(this.xLabel || "", (left + right) / 2, bottom + 24);
+    ctx.save();
+    ctx.translate(14, (top + bottom) / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textBaseline = "middle";
+    ctx.fillText(this.yLabel || "", 0, 0);
+    ctx.restore();
     ctx.strokeStyle = INK;
     ctx.strokeRect(left + 0.5, top + 0.5, right - left, bottom - top);
     this.points = [];

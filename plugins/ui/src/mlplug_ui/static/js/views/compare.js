@@ -125,7 +125,8 @@ export class ComparePage {
     const onlyDiff = query.get("diff") === "1";
     const params = this.keys("params").filter((k) => !onlyDiff || new Set(this.runs.map((r) => r.d.params[k])).size > 1);
     const metrics = this.keys("metrics");
-    const head = ["Name", ...this.runs.map((r) => h("th", { scope: "col" }, h("a", { href: href(["run", r.id]) }, r.label)))];
+    // A function, not an array: a DOM node lives in one table only, so each table needs its own header cells.
+    const head = () => ["Name", ...this.runs.map((r) => h("th", { scope: "col" }, h("a", { href: href(["run", r.id]) }, r.label)))];
     const paramRows = params.map((k) => {
       const values = this.runs.map((r) => r.d.params[k]);
       const differs = new Set(values).size > 1;
@@ -145,10 +146,10 @@ export class ComparePage {
         h("div", { class: "section-head" }, h("h2", { id: "pdiff-h" }, "Parameters"),
           h("label", { class: "check" }, h("input", { type: "checkbox", checked: onlyDiff, onchange: (e) => updateQuery({ diff: e.target.checked ? "1" : null }) }),
             "Only show differences")),
-        params.length ? h("div", { class: "table-wrap" }, table(head, paramRows, { class: "grid diff" }))
+        params.length ? h("div", { class: "table-wrap" }, table(head(), paramRows, { class: "grid diff" }))
           : empty(onlyDiff ? "All parameters are the same." : "No parameters.")),
       h("section", { class: "panel", "aria-labelledby": "mdiff-h" }, h("h2", { id: "mdiff-h" }, "Latest metrics"),
-        metrics.length ? h("div", { class: "table-wrap" }, table(head, metricRows, { class: "grid diff" })) : empty("No metrics.")));
+        metrics.length ? h("div", { class: "table-wrap" }, table(head(), metricRows, { class: "grid diff" })) : empty("No metrics.")));
   }
 
   defaultColumn(kind, skip) {
@@ -156,8 +157,17 @@ export class ComparePage {
     return key ? `${kind}:${key}` : null;
   }
 
+  // The first param, else metric, whose values differ between the runs (a constant X axis shows nothing).
+  varyingColumn() {
+    for (const kind of ["params", "metrics"]) {
+      const key = this.keys(kind).find((k) => new Set(this.runs.map((r) => this.valueOf(r, { kind, key: k }))).size > 1);
+      if (key) return `${kind}:${key}`;
+    }
+    return null;
+  }
+
   renderScatter(query) {
-    const sx = query.get("sx") || this.defaultColumn("params") || this.defaultColumn("metrics");
+    const sx = query.get("sx") || this.varyingColumn() || this.defaultColumn("params") || this.defaultColumn("metrics");
     const sy = query.get("sy") || this.defaultColumn("metrics", sx) || sx;
     const xSel = h("select", { onchange: (e) => updateQuery({ sx: e.target.value }, { replace: true }) }, this.columnOptions(sx));
     const ySel = h("select", { onchange: (e) => updateQuery({ sy: e.target.value }, { replace: true }) }, this.columnOptions(sy));

@@ -132,6 +132,7 @@ export class RunsPage {
     this.title.textContent = ids.length === 1 ? names[0] : `Runs of ${ids.length} experiments`;
     document.title = `${this.title.textContent} · mlplug`;
     if (ids.length > 1) {
+      if (missing.length && this.runs?.length) this.renderTable(); // runs that came first showed bare experiment ids
       replace(this.crumbs, h("a", { href: "#/experiments" }, "Experiments"), " / ",
         names.map((name, i) => [i ? ", " : "", h("a", { href: href(["runs"], { e: ids[i] }) }, name)]));
     }
