@@ -89,19 +89,10 @@ def _basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-_version: str | None = None
-
-
 def user_agent() -> str:
-    global _version
-    if _version is None:
-        import importlib.metadata
+    from mlplug.version import installed_version
 
-        try:
-            _version = importlib.metadata.version("mlplug-core")
-        except importlib.metadata.PackageNotFoundError:
-            _version = "0"
-    return f"mlplug/{_version}"
+    return f"mlplug/{installed_version('0')}"
 
 
 class Response:

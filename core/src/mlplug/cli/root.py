@@ -50,12 +50,9 @@ class PluginGroup(click.Group):
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from mlplug.version import installed_version
 
-    try:
-        return version("mlplug-core")
-    except PackageNotFoundError:
-        return "unknown"
+    return installed_version()
 
 
 @click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"]})

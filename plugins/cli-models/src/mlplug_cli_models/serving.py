@@ -34,12 +34,9 @@ WORKER_TIMEOUT_MARGIN = 30
 
 
 def mlplug_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from mlplug.version import installed_version
 
-    try:
-        return version("mlplug-core")
-    except PackageNotFoundError:
-        return "unknown"
+    return installed_version()
 
 
 class ScoringGunicorn(BaseApplication):

@@ -29,12 +29,9 @@ SERVER_INFO = {"store_type": "SqlStore", "workspaces_enabled": False,
 
 
 def server_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from mlplug.version import installed_version
 
-    try:
-        return version("mlplug-core")
-    except PackageNotFoundError:
-        return "unknown"
+    return installed_version()
 
 
 def _view(ctx: ServerContext, endpoint: Endpoint, handler: Callable) -> Callable:
