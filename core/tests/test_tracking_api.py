@@ -20,36 +20,7 @@ from mlplug import config, known_plugins
 from mlplug.entities import DatasetInput, Metric, Param, RunTag, ViewType
 from mlplug.errors import InvalidParameter, MlplugError, NotFound, PluginError
 from mlplug.tracking import artifacts, context, fluent
-from mlplug.testing.servers import MlplugServer
 from mlplug.tracking.client import MlplugClient, split_batch
-
-ENV = ("RUN_ID", "EXPERIMENT_ID", "EXPERIMENT_NAME", "TRACKING_URI", "REGISTRY_URI")
-
-
-@pytest.fixture(scope="module")
-def server_url(tmp_path_factory):
-    with MlplugServer(tmp_path_factory.mktemp("server"), workers=2) as server:
-        yield server.url
-
-
-@pytest.fixture(params=["sqlite", "http"])
-def backend(request, tmp_path, monkeypatch) -> str:
-    """A clean fluent state pointed at a fresh SQLite file or at the shared real server."""
-    uri = f"sqlite:///{tmp_path / 'mlplug.db'}" if request.param == "sqlite" else request.getfixturevalue("server_url")
-    monkeypatch.chdir(tmp_path)
-    for name in ENV:
-        monkeypatch.delenv("MLPLUG_" + name, raising=False)
-        monkeypatch.delenv("MLFLOW_" + name, raising=False)
-    monkeypatch.setenv("MLPLUG_TRACKING_URI", uri)
-    monkeypatch.setattr(fluent, "_active_experiment_id", None)
-    monkeypatch.setattr(fluent, "_clients", {})
-    config.set_tracking_uri(None)
-    config.set_registry_uri(None)
-    yield uri
-    while mlplug.active_run():
-        mlplug.end_run()
-    config.set_tracking_uri(None)
-    config.set_registry_uri(None)
 
 
 @pytest.fixture

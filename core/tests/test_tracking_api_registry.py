@@ -14,39 +14,10 @@ from pathlib import Path
 import pytest
 
 import mlplug
-from mlplug import config
 from mlplug.entities import LoggedModelStatus
 from mlplug.errors import InvalidParameter, NotFound
-from mlplug.testing.servers import MlplugServer
-from mlplug.tracking import artifacts, fluent
+from mlplug.tracking import artifacts
 from mlplug.tracking.client import MlplugClient
-
-ENV = ("RUN_ID", "EXPERIMENT_ID", "EXPERIMENT_NAME", "TRACKING_URI", "REGISTRY_URI")
-
-
-@pytest.fixture(scope="module")
-def server_url(tmp_path_factory):
-    with MlplugServer(tmp_path_factory.mktemp("server"), workers=2) as server:
-        yield server.url
-
-
-@pytest.fixture(params=["sqlite", "http"])
-def backend(request, tmp_path, monkeypatch) -> str:
-    uri = f"sqlite:///{tmp_path / 'mlplug.db'}" if request.param == "sqlite" else request.getfixturevalue("server_url")
-    monkeypatch.chdir(tmp_path)
-    for name in ENV:
-        monkeypatch.delenv("MLPLUG_" + name, raising=False)
-        monkeypatch.delenv("MLFLOW_" + name, raising=False)
-    monkeypatch.setenv("MLPLUG_TRACKING_URI", uri)
-    monkeypatch.setattr(fluent, "_active_experiment_id", None)
-    monkeypatch.setattr(fluent, "_clients", {})
-    config.set_tracking_uri(None)
-    config.set_registry_uri(None)
-    yield uri
-    while mlplug.active_run():
-        mlplug.end_run()
-    config.set_tracking_uri(None)
-    config.set_registry_uri(None)
 
 
 @pytest.fixture
