@@ -83,6 +83,21 @@ class ScoringApp:
             return _error(start_response, failure)
         return _respond(start_response, 200, JSON, payload)
 
+    def warm_up(self) -> bool:
+        """Answer the model's saved serving example (or a row of zeros fitting its signature) twice, and
+        throw the answers away: a first prediction imports and prepares what every later one reuses (about
+        0.1 s for sklearn), which otherwise the first client would wait for. True when it predicted."""
+        body = warm_up_body(self.model)
+        if body is None:
+            return False
+        try:
+            for _ in range(2):  # the second call takes the paths the first one enables (the numeric fast path)
+                self._predict(JSON, body)
+        except Exception as err:  # noqa: BLE001 (a model that cannot answer its example still serves)
+            log.debug("The warm-up prediction failed: %s", err)
+            return False
+        return True
+
     def _predict(self, mime: str, body: bytes) -> bytes:
         """Parse, predict, encode; every failure becomes an MlplugError (400 unless it says otherwise)."""
         if mime == JSON:
@@ -96,6 +111,32 @@ class ScoringApp:
             return predictions.encode(result)
         except (TypeError, ValueError) as err:
             raise MlplugError(f"The model's predictions cannot be written as JSON: {err}", "INTERNAL_ERROR") from None
+
+
+# Signature types and the value a warm-up row gives them.
+_ZEROS = {"double": 0.0, "float": 0.0, "long": 0, "integer": 0, "boolean": False, "string": ""}
+
+
+def warm_up_body(model: Any) -> bytes | None:
+    """The request body a warm-up posts: the model's serving input example when it has one, else one row
+    of zeros for a signature of plain named columns, else None."""
+    import os
+
+    metadata = getattr(model, "metadata", None)
+    info = getattr(metadata, "saved_input_example_info", None) or {}
+    serving = info.get("serving_input_path")
+    if serving:
+        path = os.path.join(getattr(model, "model_path", ""), serving)
+        if os.path.isfile(path):
+            with open(path, "rb") as f:
+                return f.read()
+    schema = getattr(model, "input_schema", None)
+    columns = [] if schema is None else getattr(schema, "inputs", [])
+    names = [getattr(c, "name", None) for c in columns]
+    zeros = [_ZEROS.get(getattr(getattr(c, "type", None), "value", None)) for c in columns]
+    if not columns or None in names or None in zeros:
+        return None
+    return orjson.dumps({"dataframe_split": {"columns": names, "data": [zeros]}})
 
 
 def _check_content_type(content_type: str) -> tuple[str, str | None]:

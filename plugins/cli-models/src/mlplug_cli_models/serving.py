@@ -1,8 +1,9 @@
 """`mlplug models serve` on gunicorn, in-process.
 
 The master loads the model before it listens (so a model that cannot load is a one-line error, not a
-worker crash loop), then forks the workers, which share the loaded model copy-on-write and each build
-their own `ScoringApp`. Workers are gthread with keep-alive, and a thread that has just answered keeps
+worker crash loop), builds the `ScoringApp` and warms it up with one prediction (set
+`MLPLUG_SERVE_WARM_UP=false` for a model whose predictions have side effects), then forks the workers,
+which share all of it copy-on-write. Workers are gthread with keep-alive, and a thread that has just answered keeps
 serving the same client's next request if it is already on the wire (the tracking server's worker).
 """
 from __future__ import annotations
@@ -40,10 +41,9 @@ def mlplug_version() -> str:
 
 
 class ScoringGunicorn(BaseApplication):
-    def __init__(self, model: Any, settings: dict[str, Any], request_timeout: float, banner: str):
-        self.model = model
+    def __init__(self, app: Any, settings: dict[str, Any], banner: str):
+        self.app = app
         self.settings = settings
-        self.request_timeout = request_timeout
         self.banner = banner
         super().__init__()
 
@@ -56,22 +56,26 @@ class ScoringGunicorn(BaseApplication):
     def load(self):
         import gc
 
-        from mlplug_cli_models.scoring import ScoringApp
-
-        app = ScoringApp(self.model, mlplug_version(), self.request_timeout)
         # The model and the modules are long-lived: keep them out of every later collection.
         gc.collect()
         gc.freeze()
-        return app
+        return self.app
 
 
 def serve(model: Any, model_uri: str, host: str, port: int, workers: int, timeout: float) -> None:
     """Serve an already loaded model until gunicorn is stopped (SIGTERM / Ctrl-C)."""
     import pandas  # noqa: F401 (imported once here, before the fork, instead of by a worker's first request)
 
+    from mlplug_cli_models.scoring import ScoringApp
+
     check_port_free(host, port)
+    # Built and warmed up before the fork, so every worker starts with what a first prediction imports and
+    # prepares (its deadline watchdog starts in the worker, with the first request).
+    app = ScoringApp(model, mlplug_version(), timeout)
+    if os.environ.get("MLPLUG_SERVE_WARM_UP", "true").lower() not in ("0", "false", "no"):
+        app.warm_up()
     settings = {**DEFAULTS, "bind": [format_bind(host, port)], "workers": workers,
                 "timeout": int(timeout) + WORKER_TIMEOUT_MARGIN}
     banner = (f"mlplug models serve listening on http://{format_bind(host, port)} "
               f"(model {model_uri}, {workers} worker{'s' if workers != 1 else ''})")
-    ScoringGunicorn(model, settings, timeout, banner).run()
+    ScoringGunicorn(app, settings, banner).run()
