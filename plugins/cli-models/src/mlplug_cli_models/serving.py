@@ -3,32 +3,22 @@
 The master loads the model before it listens (so a model that cannot load is a one-line error, not a
 worker crash loop), builds the `ScoringApp` and warms it up with one prediction (set
 `MLPLUG_SERVE_WARM_UP=false` for a model whose predictions have side effects), then forks the workers,
-which share all of it copy-on-write. Workers are gthread with keep-alive, and a thread that has just answered keeps
-serving the same client's next request if it is already on the wire (the tracking server's worker).
+which share all of it copy-on-write. Workers are the tracking server's: gthread with keep-alive, where a
+thread that has just answered serves the same client's next request if it comes within milliseconds.
 """
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
-from gunicorn.app.base import BaseApplication
-from mlplug_cli_server.serving import StartupError, check_port_free, format_bind
+from mlplug_cli_server.serving import DEFAULTS as SERVER_DEFAULTS
+from mlplug_cli_server.serving import ConfiguredGunicorn, StartupError, check_port_free, format_bind
 
 __all__ = ["StartupError", "serve"]
 
-DEFAULTS = {
-    "worker_class": "mlplug_cli_server.worker.KeepAliveThreadWorker",
-    "threads": 4,
-    "keepalive": 5,
-    "graceful_timeout": 10,
-    "loglevel": "warning",
-    "errorlog": "-",
-    "accesslog": None,
-    "proc_name": "mlplug-models-serve",
-}
-if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
-    DEFAULTS["worker_tmp_dir"] = "/dev/shm"
+# The tracking server's worker settings (keep-alive gthread workers, heartbeat in /dev/shm, quiet logs);
+# the timeout is set from --timeout below.
+DEFAULTS = {**SERVER_DEFAULTS, "proc_name": "mlplug-models-serve"}
 # gunicorn restarts a worker whose main loop stalls this long; predictions run on the request threads,
 # so this only catches a wedged worker, well after its requests got their 504.
 WORKER_TIMEOUT_MARGIN = 30
@@ -40,18 +30,10 @@ def mlplug_version() -> str:
     return installed_version()
 
 
-class ScoringGunicorn(BaseApplication):
+class ScoringGunicorn(ConfiguredGunicorn):
     def __init__(self, app: Any, settings: dict[str, Any], banner: str):
-        self.app = app
-        self.settings = settings
-        self.banner = banner
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.settings.items():
-            self.cfg.set(key, value)
-        banner = self.banner
-        self.cfg.set("when_ready", lambda _arbiter: print(banner, file=sys.stderr, flush=True))
+        self.scoring_app = app
+        super().__init__(settings, banner)
 
     def load(self):
         import gc
@@ -59,7 +41,7 @@ class ScoringGunicorn(BaseApplication):
         # The model and the modules are long-lived: keep them out of every later collection.
         gc.collect()
         gc.freeze()
-        return self.app
+        return self.scoring_app
 
 
 def serve(model: Any, model_uri: str, host: str, port: int, workers: int, timeout: float) -> None:

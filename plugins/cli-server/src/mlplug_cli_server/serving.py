@@ -110,9 +110,11 @@ def prepare_backend(config: ServerConfig) -> None:
                            f"{type(err).__name__}: {err}".splitlines()[0]) from None
 
 
-class MlplugGunicorn(BaseApplication):
-    def __init__(self, config: ServerConfig, settings: dict[str, Any], banner: str):
-        self.server_config = config
+class ConfiguredGunicorn(BaseApplication):
+    """gunicorn run in-process from a dict of settings, printing a one-line banner once it listens (the
+    tracking server and `mlplug models serve`); subclasses give `load()`, the WSGI app of a worker."""
+
+    def __init__(self, settings: dict[str, Any], banner: str):
         self.settings = settings
         self.banner = banner
         super().__init__()
@@ -122,6 +124,15 @@ class MlplugGunicorn(BaseApplication):
             self.cfg.set(key, value)
         banner = self.banner
         self.cfg.set("when_ready", lambda _arbiter: print(banner, file=sys.stderr, flush=True))
+
+
+class MlplugGunicorn(ConfiguredGunicorn):
+    def __init__(self, config: ServerConfig, settings: dict[str, Any], banner: str):
+        self.server_config = config
+        super().__init__(settings, banner)
+
+    def load_config(self) -> None:
+        super().load_config()
         self.cfg.set("worker_exit", _close_worker_store)
 
     def load(self):
