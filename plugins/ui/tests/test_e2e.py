@@ -8,8 +8,16 @@ import re
 from playwright.sync_api import expect
 
 
+RUN_NAMES = "table.runs tbody td.name a"
+
+
 def _names(page) -> list[str]:
-    return page.locator("table.runs tbody td.name a").all_inner_texts()
+    return page.locator(RUN_NAMES).all_inner_texts()
+
+
+def expect_names(page, names: list[str]) -> None:
+    """The runs table lists exactly `names`, in order (waiting for the table to re-render)."""
+    expect(page.locator(RUN_NAMES)).to_have_text(names)
 
 
 def test_create_an_experiment_in_the_browser(ui_server, page, screenshot):
@@ -47,7 +55,7 @@ def test_filter_and_sort_the_runs_table(ui_server, demo, page, screenshot):
     page.goto(f"{ui_server.url}/#/runs?e={demo.experiment_id}")
     expect(page.get_by_role("heading", level=1)).to_have_text(demo.experiment_name)
     expect(page.locator("table.runs tbody tr")).to_have_count(5)
-    assert _names(page) == ["epsilon", "delta", "gamma", "beta", "alpha"]  # newest first
+    expect_names(page, ["epsilon", "delta", "gamma", "beta", "alpha"])  # newest first
     screenshot(page, "02-runs-table")
 
     page.get_by_label("Filter runs").fill("params.model = 'cnn' and metrics.loss < 1")
@@ -62,13 +70,13 @@ def test_filter_and_sort_the_runs_table(ui_server, demo, page, screenshot):
     page.get_by_role("button", name="Sort by lr").click()
     expect(page).to_have_url(re.compile(r"sort=params%3Alr"))
     expect(page.locator("th[aria-sort=descending]")).to_contain_text("lr")
-    assert _names(page) == ["epsilon", "alpha", "delta", "beta", "gamma"]  # "0.2" > "0.1" > "0.05" > ...
+    expect_names(page, ["epsilon", "alpha", "delta", "beta", "gamma"])  # "0.2" > "0.1" > "0.05" > ...
     page.get_by_role("button", name="Sort by lr").click()
     expect(page.locator("th[aria-sort=ascending]")).to_contain_text("lr")
-    assert _names(page) == ["gamma", "beta", "delta", "alpha", "epsilon"]
+    expect_names(page, ["gamma", "beta", "delta", "alpha", "epsilon"])
     page.get_by_role("button", name="Sort by loss").click()
     expect(page.locator("th[aria-sort=descending]")).to_contain_text("loss")
-    assert _names(page) == ["epsilon", "delta", "gamma", "beta", "alpha"]  # loss grows with the run's index
+    expect_names(page, ["epsilon", "delta", "gamma", "beta", "alpha"])  # loss grows with the run's index
 
 
 def test_a_bad_filter_says_why(ui_server, demo, page):
@@ -95,7 +103,7 @@ def test_columns_paging_and_bulk_delete_restore(ui_server, demo, page):
     page.get_by_role("button", name="Next").click()
     expect(page.locator("table.runs tbody tr")).to_have_count(5)
     expect(page.get_by_text("Runs 26–30")).to_be_visible()
-    assert _names(page) == ["p04", "p03", "p02", "p01", "p00"]
+    expect_names(page, ["p04", "p03", "p02", "p01", "p00"])
     page.get_by_role("button", name="Previous").click()
     expect(page.get_by_text("Runs 1–25")).to_be_visible()
     page.go_back()  # the browser's back button returns to the second page
@@ -214,7 +222,7 @@ def test_compare_two_runs(ui_server, demo, page, screenshot):
     expect(page.get_by_role("heading", level=1)).to_have_text("Compare 2 runs")
     diff = page.locator("table.diff").first
     for table in (diff, page.locator("table.diff").nth(1)):  # params and latest metrics: one linked header per run
-        assert table.locator("thead th").all_inner_texts() == ["Name", "alpha", "beta"]
+        expect(table.locator("thead th")).to_have_text(["Name", "alpha", "beta"])
         expect(table.locator("thead th a", has_text="beta")).to_have_attribute("href", f"#/run/{demo.runs['beta']}")
     expect(diff.locator("tr.differs", has_text="lr")).to_contain_text("0.01")
     expect(diff.locator("tr.differs", has_text="model")).to_contain_text("mlp")
