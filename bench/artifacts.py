@@ -229,7 +229,10 @@ def discard_uploads(who: Contender, path: str) -> None:
     memory freed a moment ago, and which tool meets fresh memory would otherwise depend on who went first."""
     for root in (who.workdir.parent / f"{who.tool}-direct", who.workdir.parent / f"{who.tool}-proxy"):
         for hit in list(root.rglob(path)) if root.is_dir() else []:
-            shutil.rmtree(hit, ignore_errors=True) if hit.is_dir() else hit.unlink(missing_ok=True)
+            if hit.is_dir():
+                shutil.rmtree(hit, ignore_errors=True)
+            else:
+                hit.unlink(missing_ok=True)
 
 
 def prime_memory(workdir: Path, large: Path, copies: int = 3) -> None:

@@ -12,6 +12,7 @@ timeout 504, an unknown route 404 and a wrong method 405.
 from __future__ import annotations
 
 import logging
+import os
 from http import HTTPStatus
 from typing import Any, Callable, Iterable
 
@@ -120,8 +121,6 @@ _ZEROS = {"double": 0.0, "float": 0.0, "long": 0, "integer": 0, "boolean": False
 def warm_up_body(model: Any) -> bytes | None:
     """The request body a warm-up posts: the model's serving input example when it has one, else one row
     of zeros for a signature of plain named columns, else None."""
-    import os
-
     metadata = getattr(model, "metadata", None)
     info = getattr(metadata, "saved_input_example_info", None) or {}
     serving = info.get("serving_input_path")

@@ -8,9 +8,9 @@ thread that has just answered serves the same client's next request if it comes 
 """
 from __future__ import annotations
 
-import os
 from typing import Any
 
+from mlplug import config
 from mlplug_cli_server.serving import DEFAULTS as SERVER_DEFAULTS
 from mlplug_cli_server.serving import ConfiguredGunicorn, StartupError, check_port_free, format_bind
 
@@ -54,7 +54,7 @@ def serve(model: Any, model_uri: str, host: str, port: int, workers: int, timeou
     # Built and warmed up before the fork, so every worker starts with what a first prediction imports and
     # prepares (its deadline watchdog starts in the worker, with the first request).
     app = ScoringApp(model, mlplug_version(), timeout)
-    if os.environ.get("MLPLUG_SERVE_WARM_UP", "true").lower() not in ("0", "false", "no"):
+    if config.flag("SERVE_WARM_UP", default=True):
         app.warm_up()
     settings = {**DEFAULTS, "bind": [format_bind(host, port)], "workers": workers,
                 "timeout": int(timeout) + WORKER_TIMEOUT_MARGIN}

@@ -59,14 +59,15 @@ class KeepAliveThreadWorker(ThreadWorker):
         try:
             poller = select.poll()
             poller.register(sock, select.POLLIN)
+            start = time.perf_counter()
             if self._busy == 1:  # only this thread: poll without blocking for a moment, keeping the CPU awake
-                deadline = time.perf_counter() + SPIN_SECONDS
-                while time.perf_counter() < deadline:
+                while time.perf_counter() - start < SPIN_SECONDS:
                     if poller.poll(0):
                         return True
                     if self._busy != 1:
                         break
                     os.sched_yield()  # a client on this same CPU runs first
-            return bool(poller.poll(LINGER_SECONDS * 1000))
+            remaining = LINGER_SECONDS - (time.perf_counter() - start)
+            return bool(poller.poll(max(0.0, remaining) * 1000))
         except (OSError, ValueError):  # closed under us: let gthread's bookkeeping deal with it
             return False
